@@ -1,0 +1,105 @@
+"""Enrichment on plain data: company domain, firmographics gap-filling, spam signals.
+
+The lookups themselves (companies CSV, CRM accounts in the database) are done by
+the caller; this module decides what the answers mean for the lead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.email_domains import (
+    DISPOSABLE_EMAIL_DOMAINS,
+    FREE_EMAIL_DOMAINS,
+    TEST_EMAIL_DOMAINS,
+    base_domain_in,
+)
+from domain.models import (
+    Account,
+    AccountMatch,
+    Company,
+    Enrichment,
+    FieldSource,
+    Firmographics,
+    Lead,
+)
+
+_URL_IN_NAME = re.compile(r"https?://|www\.|\.(?:com|net|org|ru|xyz|io|info|biz)\b", re.I)
+
+
+def company_domain_of(lead: Lead) -> str | None:
+    """The company's web domain, or None for a free-email or disposable address."""
+    domain = lead.email_domain
+    if base_domain_in(domain, FREE_EMAIL_DOMAINS) or base_domain_in(
+        domain, DISPOSABLE_EMAIL_DOMAINS
+    ):
+        return None
+    return domain
+
+
+def company_name_key(name: str | None) -> str | None:
+    """How named accounts match a company name: exact, case-insensitive, spaces folded."""
+    return " ".join(name.lower().split()) if name else None
+
+
+def match_account(
+    lead: Lead, by_domain: Account | None, by_name: Account | None
+) -> AccountMatch | None:
+    """Domain match first; a named account may also match on the exact company name."""
+    if by_domain is not None:
+        return AccountMatch(account=by_domain, matched_by="domain")
+    if by_name is not None and by_name.named_account:
+        return AccountMatch(account=by_name, matched_by="company_name")
+    return None
+
+
+def spam_signals(lead: Lead) -> list[str]:
+    signals = []
+    if base_domain_in(lead.email_domain, DISPOSABLE_EMAIL_DOMAINS):
+        signals.append("disposable_email")
+    if lead.honeypot:
+        signals.append("honeypot_filled")
+    if lead.email_domain in TEST_EMAIL_DOMAINS:
+        signals.append("test_address")
+    for name in (lead.first_name, lead.last_name):
+        if name and _URL_IN_NAME.search(name):
+            signals.append("url_in_name")
+            break
+    return signals
+
+
+def enrich(lead: Lead, company: Company | None, account: AccountMatch | None) -> Enrichment:
+    """Fill what the form left out from the directory and the CRM; the form always wins."""
+    firmo = Firmographics()
+    sources: dict[str, FieldSource] = {}
+    crm = account.account if account else None
+
+    def fill(field: str, form: object, *lookups: tuple[object, FieldSource]) -> None:
+        if form is not None:
+            setattr(firmo, field, form)
+            sources[field] = FieldSource.form
+            return
+        for value, source in lookups:
+            if value is not None:
+                setattr(firmo, field, value)
+                sources[field] = source
+                return
+
+    fill("company_name", lead.company,
+         (company.name if company else None, FieldSource.companies),
+         (crm.name if crm else None, FieldSource.crm))  # fmt: skip
+    fill("employees", lead.company_size, (company.employees if company else None,
+                                          FieldSource.companies))  # fmt: skip
+    fill("industry", lead.industry, (company.industry if company else None, FieldSource.companies))
+    fill("country", lead.country, (company.country if company else None, FieldSource.companies))
+    fill("state", lead.state)
+    firmo.sources = sources
+    domain = company_domain_of(lead)
+    return Enrichment(
+        company_domain=domain,
+        free_email=base_domain_in(lead.email_domain, FREE_EMAIL_DOMAINS),
+        disposable_email=base_domain_in(lead.email_domain, DISPOSABLE_EMAIL_DOMAINS),
+        spam_signals=spam_signals(lead),
+        firmographics=firmo,
+        account=account,
+    )

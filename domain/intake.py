@@ -1,0 +1,168 @@
+"""Turn a raw form submission (a JSON object) into a normalized `Lead`.
+
+Only the email is required. A bad optional value never loses the lead: it is
+dropped and reported in `Lead.warnings`, naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.geo import country_code, us_state_code
+from domain.identity import DEFAULT_ID_KEY, lead_id_for
+from domain.models import Lead, LeadType
+
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_BAND = re.compile(r"^(\d[\d,]*)\s*(?:-\s*(\d[\d,]*)|\+)$")
+_MAX_TEXT = 2000
+
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "industry",
+    "job_title",
+    "product_interest",
+    "page_url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "message",
+    "honeypot",
+)
+KNOWN_FIELDS = frozenset(
+    (*TEXT_FIELDS, "email", "company_size", "country", "state", "lead_type", "submitted_at")
+)
+
+
+class InvalidSubmission(ValueError):
+    """A submission that cannot become a lead; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def normalize_email(value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidSubmission("email", "is required")
+    if not isinstance(value, str):
+        raise InvalidSubmission("email", f"must be a string, got {type(value).__name__}")
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidSubmission("email", f"{value.strip()!r} is not a valid email address")
+    return email
+
+
+def parse_company_size(value: object) -> int:
+    """An employee count: an integer, or a band such as "201-500" or "5000+" (its lower bound)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a band like '201-500'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        band = _BAND.match(text)
+        if band:
+            low = int(band.group(1).replace(",", ""))
+            high = band.group(2)
+            if high is not None and int(high.replace(",", "")) < low:
+                raise ValueError(f"band {text!r} ends below where it starts")
+            return low
+    raise ValueError(f"{value!r} is not a number or a band like '201-500' or '5000+'")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"must be text, got {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > _MAX_TEXT:
+        raise ValueError(f"is longer than {_MAX_TEXT} characters")
+    return text
+
+
+def _parse_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_submission(
+    data: Mapping[str, Any], *, source: str = "api", id_key: str = DEFAULT_ID_KEY
+) -> Lead:
+    """Validate and normalize one submission. Raises `InvalidSubmission` for a bad email."""
+    if not isinstance(data, Mapping):
+        raise InvalidSubmission("submission", "must be a JSON object")
+    email = normalize_email(data.get("email"))
+    fields: dict[str, Any] = {}
+    warnings: list[str] = []
+
+    def keep(name: str, parse: Any) -> None:
+        raw = data.get(name)
+        if raw is None or raw == "":
+            return
+        try:
+            value = parse(raw)
+        except ValueError as exc:
+            warnings.append(f"{name}: {exc}; treated as unknown")
+            return
+        if value is not None and value != "":
+            fields[name] = value
+
+    for name in TEXT_FIELDS:
+        keep(name, _text)
+    keep("company_size", parse_company_size)
+    keep("country", _country)
+    keep("state", _state)
+    keep("submitted_at", _parse_time)
+    lead_type = data.get("lead_type")
+    if lead_type not in (None, ""):
+        try:
+            fields["lead_type"] = LeadType(str(lead_type).strip().lower())
+        except ValueError:
+            allowed = ", ".join(t.value for t in LeadType)
+            warnings.append(
+                f"lead_type: {lead_type!r} is not one of {allowed}; treated as contact_sales"
+            )
+    unknown = sorted(k for k in data if k not in KNOWN_FIELDS)
+    if unknown:
+        warnings.append(f"ignored unknown fields: {', '.join(unknown)}")
+    return Lead(
+        lead_id=lead_id_for(email, id_key),
+        email=email,
+        email_domain=email.rsplit("@", 1)[1],
+        source=source,
+        warnings=warnings,
+        **fields,
+    )
+
+
+def _country(value: object) -> str:
+    code = country_code(_text(value))
+    if code is None:
+        raise ValueError(f"{value!r} is not a known country name or ISO code")
+    return code
+
+
+def _state(value: object) -> str:
+    code = us_state_code(_text(value))
+    if code is None:
+        raise ValueError(f"{value!r} is not a US state code")
+    return code

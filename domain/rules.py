@@ -1,0 +1,402 @@
+"""The rules file: routing rules, territories, tiers and the team roster, as data.
+
+RevOps edits a YAML or TOML file; this module validates its text (no file I/O
+here) and reports every problem with the key path that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from domain.models import Intent, LeadType, Tier
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|bd)\s*$")
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+TEMPLATE_FIELDS = ("territory", "owner_team")
+
+
+class RulesError(ValueError):
+    """The rules file is invalid; the message lists each bad key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkingHours(_Strict):
+    timezone: str = "America/New_York"
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _day_names(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            out = []
+            for day in value:
+                if isinstance(day, str):
+                    if day.lower()[:3] not in _DAYS:
+                        raise ValueError(f"{day!r} is not a weekday name like 'mon'")
+                    out.append(_DAYS[day.lower()[:3]])
+                else:
+                    out.append(day)
+            return out
+        return value
+
+    @model_validator(mode="after")
+    def _sane(self) -> WorkingHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        if not self.days or any(d < 0 or d > 6 for d in self.days):
+            raise ValueError("days must list weekdays (mon..sun)")
+        return self
+
+
+class HoursOverride(_Strict):
+    timezone: str | None = None
+    start: time | None = None
+    end: time | None = None
+    days: list[int | str] | None = None
+
+    def over(self, base: WorkingHours) -> WorkingHours:
+        data = base.model_dump()
+        data.update(self.model_dump(exclude_none=True))
+        return WorkingHours.model_validate(data)
+
+
+class Member(_Strict):
+    id: str
+    name: str
+    weight: int = Field(default=1, ge=1, le=100)
+    max_open_leads: int = Field(default=50, ge=0)
+    active: bool = True
+    hours: HoursOverride = Field(default_factory=HoursOverride)
+    timezone: str | None = None
+
+
+class Team(_Strict):
+    id: str
+    name: str
+    fallback: str | None = None
+    lead: str | None = None
+    hours: HoursOverride = Field(default_factory=HoursOverride)
+    members: list[Member] = Field(min_length=1)
+
+
+class Territory(_Strict):
+    id: str
+    countries: list[str] = Field(min_length=1)
+    states: list[str] | None = None
+
+    @field_validator("countries", "states", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+            raise ValueError("YAML read a bare NO, ON or YES as true/false: quote it, as \"NO\"")
+        return value
+
+
+class TierThresholds(_Strict):
+    enterprise_min_employees: int = Field(default=1000, ge=1)
+    mid_market_min_employees: int = Field(default=100, ge=1)
+
+
+class IntentLists(_Strict):
+    high: list[LeadType]
+    low: list[LeadType]
+
+
+class Condition(_Strict):
+    """All given facts must hold. Lists mean "any of"."""
+
+    spam: bool | None = None
+    is_customer: bool | None = None
+    has_open_opportunity: bool | None = None
+    has_account_owner: bool | None = None
+    named_account: bool | None = None
+    free_email: bool | None = None
+    lead_type: list[LeadType] | None = None
+    intent: list[Intent] | None = None
+    tier: list[Tier | Literal["unknown"]] | None = None
+    territory: list[str] | None = None
+    vertical: list[str] | None = None
+    product_interest: list[str] | None = None
+    country: list[str] | None = None
+
+
+SlaSpec = str | int | dict[str, str | int | None] | None
+
+
+class Override(_Strict):
+    id: str
+    when: Condition
+    team: str
+
+
+class Rule(_Strict):
+    id: str
+    description: str = ""
+    when: Condition = Field(default_factory=Condition)
+    team: str
+    team_without_territory: str | None = None
+    owner: Literal["account_owner", "opportunity_owner"] | None = None
+    use_overrides: bool = False
+    sla: SlaSpec
+
+
+class Escalation(_Strict):
+    review_team: str = "inbound-sdr-review"
+
+
+class RoutingRules(_Strict):
+    version: str = Field(min_length=1)
+    business_day_seconds: int = Field(default=28800, ge=60)
+    default_hours: WorkingHours = Field(default_factory=WorkingHours)
+    tiers: TierThresholds = Field(default_factory=TierThresholds)
+    intent: IntentLists
+    territories: list[Territory]
+    verticals: dict[str, list[str]] = Field(default_factory=dict)
+    overrides: list[Override] = Field(default_factory=list)
+    escalation: Escalation = Field(default_factory=Escalation)
+    rules: list[Rule] = Field(min_length=1)
+    teams: list[Team] = Field(min_length=1)
+
+    _teams: dict[str, Team] = PrivateAttr(default_factory=dict)
+    _member_team: dict[str, str] = PrivateAttr(default_factory=dict)
+    _members: dict[str, Member] = PrivateAttr(default_factory=dict)
+    _hours: dict[str, WorkingHours] = PrivateAttr(default_factory=dict)
+    _industry_vertical: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, __context: Any) -> None:
+        for team in self.teams:
+            self._teams[team.id] = team
+            team_hours = team.hours.over(self.default_hours)
+            self._hours[team.id] = team_hours
+            for member in team.members:
+                self._member_team.setdefault(member.id, team.id)
+                self._members.setdefault(member.id, member)
+                hours = member.hours
+                if member.timezone and hours.timezone is None:
+                    hours = hours.model_copy(update={"timezone": member.timezone})
+                self._hours[f"member:{member.id}"] = hours.over(team_hours)
+        for vertical, industries in self.verticals.items():
+            for industry in industries:
+                self._industry_vertical[_norm(industry)] = vertical
+
+    def team(self, team_id: str) -> Team:
+        return self._teams[team_id]
+
+    def has_team(self, team_id: str) -> bool:
+        return team_id in self._teams
+
+    def member(self, owner_id: str) -> Member | None:
+        return self._members.get(owner_id)
+
+    def team_of(self, owner_id: str) -> str | None:
+        return self._member_team.get(owner_id)
+
+    def hours_of_team(self, team_id: str) -> WorkingHours:
+        return self._hours.get(team_id, self.default_hours)
+
+    def hours_of_member(self, owner_id: str) -> WorkingHours:
+        team = self.team_of(owner_id)
+        fallback = self.hours_of_team(team) if team else self.default_hours
+        return self._hours.get(f"member:{owner_id}", fallback)
+
+    def vertical_of(self, industry: str | None) -> str | None:
+        return self._industry_vertical.get(_norm(industry)) if industry else None
+
+    def fallback_chain(self, team_id: str) -> list[str]:
+        """The team, then its fallback, its fallback's fallback, and so on."""
+        chain = [team_id]
+        while (nxt := self._teams[chain[-1]].fallback) is not None and nxt not in chain:
+            chain.append(nxt)
+        return chain
+
+    def sla_seconds(self, spec: SlaSpec, tier: Tier | None) -> int | None:
+        if isinstance(spec, dict):
+            key = tier.value if tier else "unknown"
+            chosen = spec.get(key, spec.get("default"))
+            return parse_duration(chosen, self.business_day_seconds)
+        return parse_duration(spec, self.business_day_seconds)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace("&", "and").split())
+
+
+def parse_duration(value: str | int | None, business_day_seconds: int = 28800) -> int | None:
+    """Seconds of business time: 300, "5m", "30 min", "8h", "1bd" (business days), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("a duration must be positive")
+        return value
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like '5m', '8h' or '1bd'")
+    amount, unit = float(match.group(1)), match.group(2)
+    scale = {"s": 1, "m": 60, "min": 60, "h": 3600, "bd": business_day_seconds}[unit]
+    seconds = int(amount * scale)
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None) -> RoutingRules:
+    """Parse and validate rules from YAML or TOML text. `source` names the file in errors."""
+    fmt = fmt or ("toml" if source.endswith(".toml") else "yaml")
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else yaml.safe_load(text)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"{source}: the top level must be a mapping of keys")
+    try:
+        rules = RoutingRules.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            problems.append(f"{source}: {_loc(err['loc'])}: {msg}")
+        raise RulesError("\n".join(problems)) from None
+    problems = [f"{source}: {p}" for p in check_references(rules)]
+    if problems:
+        raise RulesError("\n".join(problems))
+    return rules
+
+
+def check_references(rules: RoutingRules) -> list[str]:
+    """Cross-checks pydantic cannot do: every team, member and duration named must exist."""
+    problems: list[str] = []
+    team_ids = [t.id for t in rules.teams]
+    territory_ids = [t.id for t in rules.territories]
+    for kind, ids in (("teams", team_ids), ("territories", territory_ids),
+                      ("rules", [r.id for r in rules.rules])):  # fmt: skip
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            problems.append(f"{kind}: duplicate id {', '.join(dupes)}")
+    seen: dict[str, str] = {}
+    for i, team in enumerate(rules.teams):
+        if team.fallback and not rules.has_team(team.fallback):
+            problems.append(f"teams[{i}].fallback: no team {team.fallback!r}")
+        if team.lead and team.lead not in {m.id for m in team.members}:
+            problems.append(f"teams[{i}].lead: {team.lead!r} is not a member of {team.id}")
+        for j, member in enumerate(team.members):
+            if member.id in seen:
+                problems.append(
+                    f"teams[{i}].members[{j}].id: {member.id!r} is already in team {seen[member.id]}"
+                )
+            seen[member.id] = team.id
+    for i, team in enumerate(rules.teams):
+        if team.fallback and rules.has_team(team.fallback):
+            walk, cur = [team.id], team.fallback
+            while cur and rules.has_team(cur) and cur not in walk:
+                walk.append(cur)
+                cur = rules.team(cur).fallback or ""
+            if cur in walk:
+                problems.append(f"teams[{i}].fallback: cycle {' -> '.join([*walk, cur])}")
+    if not rules.has_team(rules.escalation.review_team):
+        problems.append(f"escalation.review_team: no team {rules.escalation.review_team!r}")
+    for i, rule in enumerate(rules.rules):
+        where = f"rules[{i}] ({rule.id})"
+        problems += _check_team_template(rules, rule.team, f"{where}.team", territory_ids, rule)
+        if rule.team_without_territory and not rules.has_team(rule.team_without_territory):
+            problems.append(f"{where}.team_without_territory: no team {rule.team_without_territory!r}")
+        problems += _check_sla(rules, rule.sla, f"{where}.sla")
+        problems += _check_condition(rules, rule.when, f"{where}.when", territory_ids)
+    if rules.rules and rules.rules[-1].when != Condition():
+        problems.append(
+            f"rules[{len(rules.rules) - 1}] ({rules.rules[-1].id}).when: the last rule must match "
+            "every lead (leave out when:), so no lead is left without a team"
+        )
+    for i, override in enumerate(rules.overrides):
+        if not rules.has_team(override.team):
+            problems.append(f"overrides[{i}].team: no team {override.team!r}")
+        problems += _check_condition(rules, override.when, f"overrides[{i}].when", territory_ids)
+    return problems
+
+
+def _check_team_template(
+    rules: RoutingRules, team: str, where: str, territories: list[str], rule: Rule
+) -> list[str]:
+    names = re.findall(r"{(\w*)}", team)
+    bad = [n for n in names if n not in TEMPLATE_FIELDS]
+    if bad:
+        return [f"{where}: unknown placeholder {{{bad[0]}}} (use {{territory}} or {{owner_team}})"]
+    if "owner_team" in names:
+        return [] if rule.owner else [f"{where}: {{owner_team}} needs an owner: on the rule"]
+    if "territory" in names:
+        wanted = [team.format(territory=t) for t in territories]
+        problems = [f"{where}: no team {t!r}" for t in wanted if not rules.has_team(t)]
+        if not rule.team_without_territory:
+            problems.append(f"{where}: {{territory}} needs team_without_territory on the rule")
+        return problems
+    return [] if rules.has_team(team) else [f"{where}: no team {team!r}"]
+
+
+def _check_sla(rules: RoutingRules, spec: SlaSpec, where: str) -> list[str]:
+    values = spec.items() if isinstance(spec, dict) else [("", spec)]
+    problems = []
+    for key, value in values:
+        allowed = {"enterprise", "mid_market", "self_serve", "unknown", "default"}
+        if key and key not in allowed:
+            problems.append(f"{where}.{key}: not a tier (use {', '.join(sorted(allowed))})")
+        try:
+            parse_duration(value, rules.business_day_seconds)
+        except ValueError as exc:
+            problems.append(f"{where}{'.' + key if key else ''}: {exc}")
+    return problems
+
+
+def _check_condition(
+    rules: RoutingRules, cond: Condition, where: str, territories: list[str]
+) -> list[str]:
+    problems = []
+    for t in cond.territory or []:
+        if t not in territories and t != "unsupported":
+            problems.append(f"{where}.territory: no territory {t!r}")
+    for v in cond.vertical or []:
+        if v not in rules.verticals:
+            problems.append(f"{where}.vertical: no vertical {v!r}")
+    return problems
