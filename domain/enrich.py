@@ -7,6 +7,7 @@ the caller; this module decides what the answers mean for the lead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from domain.email_domains import (
     DISPOSABLE_EMAIL_DOMAINS,
@@ -103,3 +104,30 @@ def enrich(lead: Lead, company: Company | None, account: AccountMatch | None) ->
         firmographics=firmo,
         account=account,
     )
+
+
+def index_accounts(accounts: Iterable[Account]) -> tuple[dict[str, Account], dict[str, Account]]:
+    """Accounts by domain, and named accounts by company-name key."""
+    by_domain: dict[str, Account] = {}
+    by_name: dict[str, Account] = {}
+    for account in accounts:
+        by_domain[account.domain] = account
+        key = company_name_key(account.name)
+        if account.named_account and key:
+            by_name.setdefault(key, account)
+    return by_domain, by_name
+
+
+def enrich_from(
+    lead: Lead,
+    companies: Mapping[str, Company],
+    accounts_by_domain: Mapping[str, Account],
+    named_by_name: Mapping[str, Account],
+) -> Enrichment:
+    """Enrich against in-memory directories (the `route` command and simulations)."""
+    domain = company_domain_of(lead)
+    by_domain = accounts_by_domain.get(domain) if domain else None
+    key = company_name_key(lead.company)
+    by_name = named_by_name.get(key) if key else None
+    return enrich(lead, companies.get(domain) if domain else None,
+                  match_account(lead, by_domain, by_name))  # fmt: skip

@@ -1,0 +1,347 @@
+"""The app database: CRM accounts, owner load and availability, round-robin state,
+and the assignment ledger that makes every assignment idempotent.
+
+SQLite by default (WAL, writes under BEGIN IMMEDIATE so concurrent workers
+serialize); any SQLAlchemy async URL works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import UniqueConstraint, event, func
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlmodel import Field, SQLModel, col, delete, select, update
+
+from domain.assign import OwnerState, RosterState
+from domain.assign import assign as choose_owner
+from domain.enrich import company_name_key
+from domain.models import Account, Assignment, RoutingPlan
+from domain.rules import RoutingRules
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "accounts"
+    domain: str = Field(primary_key=True)
+    name: str
+    name_key: str = Field(index=True)
+    owner_id: str | None = None
+    is_customer: bool = False
+    open_opportunity_owner_id: str | None = None
+    named_account: bool = False
+
+
+class OwnerRow(SQLModel, table=True):
+    __tablename__ = "owners"
+    owner_id: str = Field(primary_key=True)
+    away: bool = False
+    open_leads: int = 0
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class RoundRobinRow(SQLModel, table=True):
+    __tablename__ = "round_robin"
+    team_id: str = Field(primary_key=True)
+    owner_id: str = Field(primary_key=True)
+    current: int = 0
+
+
+class AssignmentRow(SQLModel, table=True):
+    """One row per (lead, step): the ledger that stops a retry from assigning twice."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("lead_id", "step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: str = Field(index=True)
+    step: int
+    owner_id: str | None = Field(default=None, index=True)
+    team: str | None = None
+    method: str
+    decision_json: str
+    released: bool = False
+    created_at: datetime = Field(default_factory=_now)
+
+
+def database_url(value: str | Path) -> str:
+    """A SQLAlchemy URL from a URL or a plain file path."""
+    text = str(value)
+    if "://" in text:
+        return text
+    return f"sqlite+aiosqlite:///{Path(text).expanduser()}"
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    def __init__(self, url: str | Path) -> None:
+        self.url = database_url(url)
+        if self.url.startswith("sqlite"):
+            path = self.url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_async_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_setup(self.engine)
+
+    async def init(self) -> Store:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        return self
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # CRM accounts
+
+    async def upsert_accounts(self, accounts: Sequence[Account]) -> None:
+        if not accounts:
+            return
+        domains = [a.domain for a in accounts]
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(AccountRow).where(col(AccountRow.domain).in_(domains)))
+            await conn.execute(
+                AccountRow.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {**a.model_dump(), "name_key": company_name_key(a.name) or ""}
+                    for a in accounts
+                ],
+            )
+
+    async def find_accounts(
+        self, domain: str | None, company: str | None
+    ) -> tuple[Account | None, Account | None]:
+        """The account for the email domain, and the named account with this company name."""
+        key = company_name_key(company)
+        async with self.engine.connect() as conn:
+            by_domain = by_name = None
+            if domain:
+                row = (
+                    await conn.execute(select(AccountRow).where(AccountRow.domain == domain))
+                ).first()
+                by_domain = _account(row) if row else None
+            if key and by_domain is None:
+                row = (
+                    await conn.execute(
+                        select(AccountRow).where(
+                            AccountRow.name_key == key, col(AccountRow.named_account)
+                        )
+                    )
+                ).first()
+                by_name = _account(row) if row else None
+        return by_domain, by_name
+
+    async def all_accounts(self) -> list[Account]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(AccountRow))).all()
+        return [_account(r) for r in rows]
+
+    async def count_accounts(self) -> int:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(select(func.count()).select_from(AccountRow))
+            return int(result.scalar_one())
+
+    # Roster state
+
+    async def load_state(self) -> RosterState:
+        async with self.engine.connect() as conn:
+            return await _load_state(conn)
+
+    async def set_away(self, owner_id: str, away: bool) -> None:
+        async with self.engine.begin() as conn:
+            await _ensure_owners(conn, [owner_id])
+            await conn.execute(
+                update(OwnerRow)
+                .where(col(OwnerRow.owner_id) == owner_id)
+                .values(away=away, updated_at=_now())
+            )
+
+    # Assignment ledger
+
+    async def assign(
+        self,
+        lead_id: str,
+        step: int,
+        plan: RoutingPlan,
+        rules: RoutingRules,
+        *,
+        exclude: Collection[str] = (),
+        teams: Iterable[str] | None = None,
+    ) -> Assignment:
+        """Assign once per (lead, step): a repeat returns the recorded answer unchanged."""
+        async with self.engine.begin() as conn:
+            existing = await _recorded(conn, lead_id, step)
+            if existing is not None:
+                return existing
+            state = await _load_state(conn)
+            before = {k: (v.open_leads, v.away) for k, v in state.owners.items()}
+            rr_before = {t: dict(m) for t, m in state.rr.items()}
+            result = choose_owner(plan, rules, state, exclude=exclude, teams=teams)
+            await _save_state(conn, state, before, rr_before)
+            await conn.execute(
+                AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+                    lead_id=lead_id,
+                    step=step,
+                    owner_id=result.owner,
+                    team=result.team,
+                    method=result.method,
+                    decision_json=result.model_dump_json(),
+                    released=result.owner is None,
+                    created_at=_now(),
+                )
+            )
+            return result
+
+    async def record_manual(self, lead_id: str, step: int, assignment: Assignment) -> Assignment:
+        """Record an assignment chosen by a person (manual reassign), once per step."""
+        async with self.engine.begin() as conn:
+            existing = await _recorded(conn, lead_id, step)
+            if existing is not None:
+                return existing
+            if assignment.owner:
+                await _ensure_owners(conn, [assignment.owner])
+                await conn.execute(
+                    update(OwnerRow)
+                    .where(col(OwnerRow.owner_id) == assignment.owner)
+                    .values(open_leads=OwnerRow.open_leads + 1, updated_at=_now())
+                )
+            await conn.execute(
+                AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+                    lead_id=lead_id,
+                    step=step,
+                    owner_id=assignment.owner,
+                    team=assignment.team,
+                    method=assignment.method,
+                    decision_json=assignment.model_dump_json(),
+                    released=assignment.owner is None,
+                    created_at=_now(),
+                )
+            )
+            return assignment
+
+    async def release(self, lead_id: str, step: int) -> bool:
+        """Drop the owner's open-lead count for this step, once. True if it changed now."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(AssignmentRow).where(
+                        AssignmentRow.lead_id == lead_id, AssignmentRow.step == step
+                    )
+                )
+            ).first()
+            if row is None or row.released or row.owner_id is None:
+                return False
+            await conn.execute(
+                update(AssignmentRow).where(col(AssignmentRow.id) == row.id).values(released=True)
+            )
+            await conn.execute(
+                update(OwnerRow)
+                .where(col(OwnerRow.owner_id) == row.owner_id, OwnerRow.open_leads > 0)
+                .values(open_leads=OwnerRow.open_leads - 1, updated_at=_now())
+            )
+            return True
+
+    async def assignments_for(self, lead_id: str) -> list[AssignmentRow]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(AssignmentRow)
+                    .where(AssignmentRow.lead_id == lead_id)
+                    .order_by(col(AssignmentRow.step))
+                )
+            ).all()
+        return [AssignmentRow.model_validate(r._mapping) for r in rows]
+
+
+def _account(row: Any) -> Account:
+    data = dict(row._mapping)
+    data.pop("name_key", None)
+    return Account.model_validate(data)
+
+
+async def _recorded(conn: AsyncConnection, lead_id: str, step: int) -> Assignment | None:
+    row = (
+        await conn.execute(
+            select(AssignmentRow.decision_json).where(
+                AssignmentRow.lead_id == lead_id, AssignmentRow.step == step
+            )
+        )
+    ).first()
+    return Assignment.model_validate(json.loads(row[0])) if row else None
+
+
+async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> None:
+    ids = list(owner_ids)
+    known = set(
+        (
+            await conn.execute(select(OwnerRow.owner_id).where(col(OwnerRow.owner_id).in_(ids)))
+        ).scalars()
+    )
+    missing = [{"owner_id": i, "away": False, "open_leads": 0, "updated_at": _now()}
+               for i in ids if i not in known]  # fmt: skip
+    if missing:
+        await conn.execute(OwnerRow.__table__.insert(), missing)  # type: ignore[attr-defined]
+
+
+async def _load_state(conn: AsyncConnection) -> RosterState:
+    state = RosterState()
+    for row in (await conn.execute(select(OwnerRow))).all():
+        state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=row.away)
+    for row in (await conn.execute(select(RoundRobinRow))).all():
+        state.rr.setdefault(row.team_id, {})[row.owner_id] = row.current
+    return state
+
+
+async def _save_state(
+    conn: AsyncConnection,
+    state: RosterState,
+    before: dict[str, tuple[int, bool]],
+    rr_before: dict[str, dict[str, int]],
+) -> None:
+    changed = [o for o, s in state.owners.items() if before.get(o) != (s.open_leads, s.away)]
+    await _ensure_owners(conn, changed)
+    for owner_id in changed:
+        s = state.owners[owner_id]
+        await conn.execute(
+            update(OwnerRow)
+            .where(col(OwnerRow.owner_id) == owner_id)
+            .values(open_leads=s.open_leads, away=s.away, updated_at=_now())
+        )
+    for team_id, members in state.rr.items():
+        old = rr_before.get(team_id, {})
+        for owner_id, current in members.items():
+            if owner_id not in old:
+                await conn.execute(
+                    RoundRobinRow.__table__.insert().values(  # type: ignore[attr-defined]
+                        team_id=team_id, owner_id=owner_id, current=current
+                    )
+                )
+            elif old[owner_id] != current:
+                await conn.execute(
+                    update(RoundRobinRow)
+                    .where(
+                        col(RoundRobinRow.team_id) == team_id,
+                        col(RoundRobinRow.owner_id) == owner_id,
+                    )
+                    .values(current=current)
+                )
