@@ -70,6 +70,23 @@ class AssignmentRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now)
 
 
+class NotificationRow(SQLModel, table=True):
+    """The notification outbox: every notification lands here, Slack or not."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("lead_id", "step", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: str = Field(index=True)
+    step: int
+    kind: str
+    recipient: str | None = None
+    text: str
+    slack_status: str = "not_configured"  # not_configured, pending, sent
+    slack_attempts: int = 0
+    created_at: datetime = Field(default_factory=_now)
+    sent_at: datetime | None = None
+
+
 def database_url(value: str | Path) -> str:
     """A SQLAlchemy URL from a URL or a plain file path."""
     text = str(value)
@@ -261,6 +278,45 @@ class Store:
             )
             return True
 
+    # Notification outbox
+
+    async def record_notification(
+        self, lead_id: str, step: int, kind: str, recipient: str | None, text: str, slack: bool
+    ) -> NotificationRow:
+        """Write the notification once; a repeat returns the row as it stands."""
+        async with self.engine.begin() as conn:
+            row = await _notification(conn, lead_id, step, kind)
+            if row is None:
+                await conn.execute(
+                    NotificationRow.__table__.insert().values(  # type: ignore[attr-defined]
+                        lead_id=lead_id, step=step, kind=kind, recipient=recipient, text=text,
+                        slack_status="pending" if slack else "not_configured", created_at=_now(),
+                    )
+                )  # fmt: skip
+                row = await _notification(conn, lead_id, step, kind)
+            assert row is not None
+            return row
+
+    async def mark_slack(self, row_id: int, sent: bool) -> None:
+        values: dict[str, Any] = {"slack_attempts": NotificationRow.slack_attempts + 1}
+        if sent:
+            values.update(slack_status="sent", sent_at=_now())
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(NotificationRow).where(col(NotificationRow.id) == row_id).values(**values)
+            )
+
+    async def notifications_for(self, lead_id: str) -> list[NotificationRow]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(NotificationRow)
+                    .where(NotificationRow.lead_id == lead_id)
+                    .order_by(col(NotificationRow.id))
+                )
+            ).all()
+        return [NotificationRow.model_validate(r._mapping) for r in rows]
+
     async def assignments_for(self, lead_id: str) -> list[AssignmentRow]:
         async with self.engine.connect() as conn:
             rows = (
@@ -288,6 +344,21 @@ async def _recorded(conn: AsyncConnection, lead_id: str, step: int) -> Assignmen
         )
     ).first()
     return Assignment.model_validate(json.loads(row[0])) if row else None
+
+
+async def _notification(
+    conn: AsyncConnection, lead_id: str, step: int, kind: str
+) -> NotificationRow | None:
+    row = (
+        await conn.execute(
+            select(NotificationRow).where(
+                NotificationRow.lead_id == lead_id,
+                NotificationRow.step == step,
+                NotificationRow.kind == kind,
+            )
+        )
+    ).first()
+    return NotificationRow.model_validate(row._mapping) if row else None
 
 
 async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from domain.email_domains import (
     DISPOSABLE_EMAIL_DOMAINS,
@@ -30,12 +31,17 @@ _URL_IN_NAME = re.compile(r"https?://|www\.|\.(?:com|net|org|ru|xyz|io|info|biz)
 
 def company_domain_of(lead: Lead) -> str | None:
     """The company's web domain, or None for a free-email or disposable address."""
-    domain = lead.email_domain
-    if base_domain_in(domain, FREE_EMAIL_DOMAINS) or base_domain_in(
-        domain, DISPOSABLE_EMAIL_DOMAINS
-    ):
-        return None
-    return domain
+    free, disposable = _mailbox_kind(lead.email_domain)
+    return None if free or disposable else lead.email_domain
+
+
+@lru_cache(maxsize=65536)
+def _mailbox_kind(domain: str) -> tuple[bool, bool]:
+    """(free email, disposable email) for a domain."""
+    return (
+        base_domain_in(domain, FREE_EMAIL_DOMAINS),
+        base_domain_in(domain, DISPOSABLE_EMAIL_DOMAINS),
+    )
 
 
 def company_name_key(name: str | None) -> str | None:
@@ -56,7 +62,7 @@ def match_account(
 
 def spam_signals(lead: Lead) -> list[str]:
     signals = []
-    if base_domain_in(lead.email_domain, DISPOSABLE_EMAIL_DOMAINS):
+    if _mailbox_kind(lead.email_domain)[1]:
         signals.append("disposable_email")
     if lead.honeypot:
         signals.append("honeypot_filled")
@@ -71,35 +77,33 @@ def spam_signals(lead: Lead) -> list[str]:
 
 def enrich(lead: Lead, company: Company | None, account: AccountMatch | None) -> Enrichment:
     """Fill what the form left out from the directory and the CRM; the form always wins."""
-    firmo = Firmographics()
+    values: dict[str, object] = {}
     sources: dict[str, FieldSource] = {}
     crm = account.account if account else None
-
-    def fill(field: str, form: object, *lookups: tuple[object, FieldSource]) -> None:
-        if form is not None:
-            setattr(firmo, field, form)
-            sources[field] = FieldSource.form
-            return
-        for value, source in lookups:
+    candidates: tuple[tuple[str, tuple[tuple[object, FieldSource], ...]], ...] = (
+        ("company_name", ((lead.company, FieldSource.form),
+                          (company.name if company else None, FieldSource.companies),
+                          (crm.name if crm else None, FieldSource.crm))),
+        ("employees", ((lead.company_size, FieldSource.form),
+                       (company.employees if company else None, FieldSource.companies))),
+        ("industry", ((lead.industry, FieldSource.form),
+                      (company.industry if company else None, FieldSource.companies))),
+        ("country", ((lead.country, FieldSource.form),
+                     (company.country if company else None, FieldSource.companies))),
+        ("state", ((lead.state, FieldSource.form),)),
+    )  # fmt: skip
+    for field, options in candidates:
+        for value, source in options:
             if value is not None:
-                setattr(firmo, field, value)
+                values[field] = value
                 sources[field] = source
-                return
-
-    fill("company_name", lead.company,
-         (company.name if company else None, FieldSource.companies),
-         (crm.name if crm else None, FieldSource.crm))  # fmt: skip
-    fill("employees", lead.company_size, (company.employees if company else None,
-                                          FieldSource.companies))  # fmt: skip
-    fill("industry", lead.industry, (company.industry if company else None, FieldSource.companies))
-    fill("country", lead.country, (company.country if company else None, FieldSource.companies))
-    fill("state", lead.state)
-    firmo.sources = sources
-    domain = company_domain_of(lead)
+                break
+    firmo = Firmographics.model_validate({**values, "sources": sources})
+    free, disposable = _mailbox_kind(lead.email_domain)
     return Enrichment(
-        company_domain=domain,
-        free_email=base_domain_in(lead.email_domain, FREE_EMAIL_DOMAINS),
-        disposable_email=base_domain_in(lead.email_domain, DISPOSABLE_EMAIL_DOMAINS),
+        company_domain=None if free or disposable else lead.email_domain,
+        free_email=free,
+        disposable_email=disposable,
         spam_signals=spam_signals(lead),
         firmographics=firmo,
         account=account,

@@ -7,7 +7,7 @@ dropped and reported in `Lead.warnings`, naming the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,9 +35,6 @@ TEXT_FIELDS = (
     "utm_campaign",
     "message",
     "honeypot",
-)
-KNOWN_FIELDS = frozenset(
-    (*TEXT_FIELDS, "email", "company_size", "country", "state", "lead_type", "submitted_at")
 )
 
 
@@ -113,25 +110,22 @@ def parse_submission(
     email = normalize_email(data.get("email"))
     fields: dict[str, Any] = {}
     warnings: list[str] = []
-
-    def keep(name: str, parse: Any) -> None:
-        raw = data.get(name)
+    unknown: list[str] = []
+    for name, raw in data.items():
+        parse = _PARSERS.get(name)
+        if parse is None:
+            if name != "email":
+                unknown.append(str(name))
+            continue
         if raw is None or raw == "":
-            return
+            continue
         try:
             value = parse(raw)
         except ValueError as exc:
             warnings.append(f"{name}: {exc}; treated as unknown")
-            return
+            continue
         if value is not None and value != "":
             fields[name] = value
-
-    for name in TEXT_FIELDS:
-        keep(name, _text)
-    keep("company_size", parse_company_size)
-    keep("country", _country)
-    keep("state", _state)
-    keep("submitted_at", _parse_time)
     lead_type = data.get("lead_type")
     if lead_type not in (None, ""):
         try:
@@ -141,9 +135,8 @@ def parse_submission(
             warnings.append(
                 f"lead_type: {lead_type!r} is not one of {allowed}; treated as contact_sales"
             )
-    unknown = sorted(k for k in data if k not in KNOWN_FIELDS)
     if unknown:
-        warnings.append(f"ignored unknown fields: {', '.join(unknown)}")
+        warnings.append(f"ignored unknown fields: {', '.join(sorted(unknown))}")
     return Lead(
         lead_id=lead_id_for(email, id_key),
         email=email,
@@ -166,3 +159,13 @@ def _state(value: object) -> str:
     if code is None:
         raise ValueError(f"{value!r} is not a US state code")
     return code
+
+
+_PARSERS: dict[str, Callable[[object], object]] = {
+    **dict.fromkeys(TEXT_FIELDS, _text),
+    "company_size": parse_company_size,
+    "country": _country,
+    "state": _state,
+    "submitted_at": _parse_time,
+    "lead_type": lambda value: None,  # handled on its own: a bad type defaults, with a warning
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.models import Classification, Enrichment, Lead, RoutingPlan
-from domain.rules import Condition, Rule, RoutingRules
+from domain.rules import Condition, RoutingRules, Rule
 
 _OWNER_METHODS = {"account_owner": "account_owner", "opportunity_owner": "opportunity_owner"}
 
@@ -31,15 +31,17 @@ def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[st
 
 
 def matches(cond: Condition, facts: dict[str, Any]) -> bool:
-    for key, wanted in cond:
-        if wanted is None:
-            continue
+    return checks_hold(cond.checks, facts)
+
+
+def checks_hold(checks: tuple[tuple[str, Any], ...], facts: dict[str, Any]) -> bool:
+    for key, wanted in checks:
         have = facts[key]
         if isinstance(wanted, bool):
             if have is not wanted:
                 return False
         elif key == "product_interest":
-            if not have.intersection(w.lower() for w in wanted):
+            if have.isdisjoint(wanted):
                 return False
         elif have not in wanted:
             return False
@@ -60,8 +62,9 @@ def plan(
 ) -> RoutingPlan:
     facts = facts_of(lead, enrichment, cls)
     reasons = list(cls.reasons)
-    for rule in rules.rules:
-        if not matches(rule.when, facts):
+    compiled_rules, compiled_overrides = rules.compiled
+    for rule, checks in compiled_rules:
+        if not checks_hold(checks, facts):
             continue
         owner = None
         owner_team = None
@@ -78,8 +81,8 @@ def plan(
         rule_ids = [rule.id]
         team = None
         if rule.use_overrides:
-            for override in rules.overrides:
-                if matches(override.when, facts):
+            for override, override_checks in compiled_overrides:
+                if checks_hold(override_checks, facts):
                     team = override.team
                     rule_ids.append(override.id)
                     reasons.append(f"Override {override.id} sends it to {team}")

@@ -53,6 +53,11 @@ class WorkingHours(_Strict):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
         return value
 
+    @field_validator("end", mode="before")
+    @classmethod
+    def _end_of_day(cls, value: Any) -> Any:
+        return time.max if value in ("24:00", "24:00:00") else value
+
     @field_validator("days", mode="before")
     @classmethod
     def _day_names(cls, value: Any) -> Any:
@@ -148,6 +153,25 @@ class Condition(_Strict):
     product_interest: list[str] | None = None
     country: list[str] | None = None
 
+    _checks: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
+
+    def model_post_init(self, __context: Any) -> None:
+        checks: list[tuple[str, Any]] = []
+        for key, wanted in self.__dict__.items():
+            if wanted is None:
+                continue
+            if isinstance(wanted, list):
+                wanted = frozenset(
+                    w.lower() if key == "product_interest" else w for w in wanted
+                )
+            checks.append((key, wanted))
+        self._checks = tuple(checks)
+
+    @property
+    def checks(self) -> tuple[tuple[str, Any], ...]:
+        """The conditions that are set, lists as frozensets: what matching iterates."""
+        return self._checks
+
 
 SlaSpec = str | int | dict[str, str | int | None] | None
 
@@ -171,6 +195,7 @@ class Rule(_Strict):
 
 class Escalation(_Strict):
     review_team: str = "inbound-sdr-review"
+    review_sla: str | int = "30m"
 
 
 class RoutingRules(_Strict):
@@ -191,6 +216,7 @@ class RoutingRules(_Strict):
     _members: dict[str, Member] = PrivateAttr(default_factory=dict)
     _hours: dict[str, WorkingHours] = PrivateAttr(default_factory=dict)
     _industry_vertical: dict[str, str] = PrivateAttr(default_factory=dict)
+    _compiled: tuple[Any, ...] = PrivateAttr(default=())
 
     def model_post_init(self, __context: Any) -> None:
         for team in self.teams:
@@ -207,6 +233,15 @@ class RoutingRules(_Strict):
         for vertical, industries in self.verticals.items():
             for industry in industries:
                 self._industry_vertical[_norm(industry)] = vertical
+        self._compiled = (
+            tuple((rule, rule.when.checks) for rule in self.rules),
+            tuple((override, override.when.checks) for override in self.overrides),
+        )
+
+    @property
+    def compiled(self) -> tuple[Any, ...]:
+        """(rules, overrides), each paired with its condition's checks: the hot path's view."""
+        return self._compiled
 
     def team(self, team_id: str) -> Team:
         return self._teams[team_id]
@@ -237,6 +272,9 @@ class RoutingRules(_Strict):
         while (nxt := self._teams[chain[-1]].fallback) is not None and nxt not in chain:
             chain.append(nxt)
         return chain
+
+    def review_sla_seconds(self) -> int:
+        return parse_duration(self.escalation.review_sla, self.business_day_seconds) or 1800
 
     def sla_seconds(self, spec: SlaSpec, tier: Tier | None) -> int | None:
         if isinstance(spec, dict):
@@ -336,6 +374,7 @@ def check_references(rules: RoutingRules) -> list[str]:
                 cur = rules.team(cur).fallback or ""
             if cur in walk:
                 problems.append(f"teams[{i}].fallback: cycle {' -> '.join([*walk, cur])}")
+    problems += _check_sla(rules, rules.escalation.review_sla, "escalation.review_sla")
     if not rules.has_team(rules.escalation.review_team):
         problems.append(f"escalation.review_team: no team {rules.escalation.review_team!r}")
     for i, rule in enumerate(rules.rules):

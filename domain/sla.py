@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,10 @@ def _zone(name: str) -> ZoneInfo:
 def _window(day: date, hours: WorkingHours) -> tuple[datetime, datetime]:
     tz = _zone(hours.timezone)
     start = datetime.combine(day, hours.start, tz).astimezone(UTC)
-    end = datetime.combine(day, hours.end, tz).astimezone(UTC)
+    if hours.end == time.max:  # "24:00": the window runs to the next midnight
+        end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    else:
+        end = datetime.combine(day, hours.end, tz).astimezone(UTC)
     return start, end
 
 

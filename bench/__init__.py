@@ -1,0 +1,1 @@
+"""Benchmarks for lead-router; never part of the test suite."""

@@ -1,0 +1,175 @@
+"""The lead's life after routing: workflow inputs, messages, status and outcome,
+and the escalation ladder walked when an owner misses the SLA.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.models import Assignment, Classification, Enrichment, Lead, RoutingPlan
+from domain.rules import RoutingRules
+
+
+class LeadStatus(StrEnum):
+    routing = "routing"
+    waiting_first_action = "waiting_first_action"
+    onboarding = "onboarding"
+    unowned_review = "unowned_review"
+    actioned = "actioned"
+
+
+class FirstActionKind(StrEnum):
+    first_touch = "first_touch"
+    meeting_booked = "meeting_booked"
+    disqualified = "disqualified"
+
+
+class Submission(BaseModel):
+    """One delivery of a form: the workflow's input, and the signal for a resubmission."""
+
+    submission_id: str
+    lead: Lead
+    received_at: datetime | None = None
+
+
+class FirstAction(BaseModel):
+    owner_id: str
+    action: FirstActionKind = FirstActionKind.first_touch
+
+
+class ReassignRequest(BaseModel):
+    owner_id: str
+    reason: str = Field(min_length=1)
+
+
+class OwnerUnavailable(BaseModel):
+    owner_id: str
+    reason: str = "owner unavailable"
+
+
+class AssignRequest(BaseModel):
+    lead_id: str
+    step: int
+    plan: RoutingPlan
+    rules: RoutingRules
+    exclude: list[str] = Field(default_factory=list)
+    teams: list[str] | None = None
+
+
+class ManualAssignment(BaseModel):
+    lead_id: str
+    step: int
+    assignment: Assignment
+
+
+class ReleaseRequest(BaseModel):
+    lead_id: str
+    step: int
+
+
+class Notification(BaseModel):
+    """A message to an owner (or an alert to a team lead), sent once per key."""
+
+    lead_id: str
+    step: int
+    kind: str  # "assigned", "escalation_alert", "unowned_alert", "reassigned"
+    recipient: str | None
+    text: str
+
+
+class Decision(BaseModel):
+    """One entry of the lead's story: who got it, why, and until when."""
+
+    step: int
+    kind: str  # initial, escalation, manual, owner_unavailable, trial_activation
+    at: datetime
+    owner: str | None
+    team: str | None
+    method: str
+    escalation_level: int
+    sla_seconds: int | None
+    sla_due_at: datetime | None
+    rules_version: str
+    rule_ids: list[str]
+    reasons: list[str]
+
+
+class Resubmission(BaseModel):
+    submission_id: str
+    at: datetime
+    lead_type: str
+    tightened_sla: bool
+
+
+class LeadState(BaseModel):
+    """What the `status` query answers."""
+
+    lead_id: str
+    status: LeadStatus
+    lead_type: str
+    tier: str | None
+    team: str | None
+    owner: str | None
+    sla_due_at: datetime | None
+    escalation_level: int
+    rule_ids: list[str]
+    rules_version: str | None
+    missed_by: list[str]
+    decisions: list[Decision]
+    resubmissions: list[Resubmission]
+    first_action: str | None = None
+
+
+class Outcome(BaseModel):
+    lead_id: str
+    status: LeadStatus
+    owner: str | None
+    team: str | None
+    action: str
+    time_to_first_action_seconds: float
+    escalation_level: int
+    reassignments: list[Decision]
+    decisions: list[Decision]
+
+
+class EscalationStep(BaseModel):
+    level: int
+    teams: list[str]
+    alert_team_lead: bool = False
+    reason: str
+
+
+def escalation_ladder(rules: RoutingRules, team: str) -> list[EscalationStep]:
+    """Where a lead goes after each missed SLA, starting from the team that holds it.
+
+    1. the next eligible member of the same team, 2. the team's fallback teams,
+    3. the review team, with an alert to its team lead. Empty steps are left out.
+    """
+    review = rules.escalation.review_team
+    fallbacks = [t for t in rules.fallback_chain(team)[1:] if t != review]
+    steps = [
+        EscalationStep(level=1, teams=[team], reason=f"next eligible member of {team}"),
+        EscalationStep(level=2, teams=fallbacks, reason=f"fallback team(s) of {team}"),
+        EscalationStep(level=3, teams=[review], alert_team_lead=True,
+                       reason=f"{review}, with an alert to its team lead"),
+    ]  # fmt: skip
+    if team == review:
+        steps = steps[:1]
+        steps[0].alert_team_lead = True
+    return [s for s in steps if s.teams]
+
+
+def escalation_sla(rules: RoutingRules, plan: RoutingPlan, step: EscalationStep) -> int | None:
+    """Each step keeps the lead's SLA; the review step uses the review SLA."""
+    if step.alert_team_lead:
+        return rules.review_sla_seconds()
+    return plan.sla_seconds
+
+
+def classification_summary(lead: Lead, cls: Classification, enrichment: Enrichment) -> str:
+    company = enrichment.firmographics.company_name or enrichment.company_domain or "unknown"
+    tier = cls.tier.value if cls.tier else "unknown tier"
+    return f"{lead.lead_type.value} from {company} ({tier})"

@@ -1,0 +1,24 @@
+"""Connecting to Temporal, and the names lead workflows go by."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from starter.telemetry import tracing_interceptor
+
+
+async def connect(address: str, namespace: str = "default") -> Client:
+    """A client with the project's data converter and tracing; says what to do on failure."""
+    try:
+        return await Client.connect(
+            address,
+            namespace=namespace,
+            data_converter=pydantic_data_converter,
+            interceptors=[tracing_interceptor()],
+        )
+    except RuntimeError as exc:
+        raise ConnectionError(
+            f"cannot reach Temporal at {address} (namespace {namespace}): {exc}. "
+            "Start it with `lead-router up`, or pass --address / set TEMPORAL_ADDRESS."
+        ) from None

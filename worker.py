@@ -1,0 +1,77 @@
+"""The lead-router worker: wiring only. Configured by the environment:
+
+TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LEAD_ROUTER_TASK_QUEUE, LEAD_ROUTER_DATABASE_URL,
+LEAD_ROUTER_RULES, LEAD_ROUTER_COMPANIES, LEAD_ROUTER_SLACK_WEBHOOK_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.lead_activities import LeadActivities
+from activities.store import Store
+from starter.config import Settings
+from starter.temporal import connect
+from workflows.lead_routing import LeadRoutingWorkflow
+
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
+
+
+def activity_list(acts: LeadActivities) -> list[Any]:
+    return [
+        acts.load_rules,
+        acts.enrich_lead,
+        acts.assign_owner,
+        acts.record_manual_assignment,
+        acts.release_assignment,
+        acts.notify,
+    ]
+
+
+def build_worker(client: Client, acts: LeadActivities, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activity_list(acts),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    store = await Store(settings.database_url).init()
+    acts = LeadActivities(
+        store,
+        rules_path=settings.rules_path,
+        companies_path=settings.companies_path,
+        slack_webhook_url=settings.slack_webhook_url,
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, acts, settings.task_queue)
+    logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    try:
+        async with worker:
+            await stop.wait()
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(run_worker(Settings()))
+
+
+if __name__ == "__main__":
+    main()
