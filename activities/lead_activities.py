@@ -85,9 +85,13 @@ class LeadActivities:
     async def notify(self, note: Notification) -> str:
         """Write to the outbox (always), then post to Slack once if configured."""
         row = await self.store.record_notification(
-            note.lead_id, note.step, note.kind, note.recipient, note.text,
+            note.lead_id,
+            note.step,
+            note.kind,
+            note.recipient,
+            note.text,
             slack=self.slack_webhook_url is not None,
-        )  # fmt: skip
+        )
         if row.slack_status != "pending" or self.slack_webhook_url is None:
             return row.slack_status
         assert row.id is not None

@@ -139,10 +139,7 @@ class Store:
             await conn.execute(delete(AccountRow).where(col(AccountRow.domain).in_(domains)))
             await conn.execute(
                 AccountRow.__table__.insert(),  # type: ignore[attr-defined]
-                [
-                    {**a.model_dump(), "name_key": company_name_key(a.name) or ""}
-                    for a in accounts
-                ],
+                [{**a.model_dump(), "name_key": company_name_key(a.name) or ""} for a in accounts],
             )
 
     async def find_accounts(
@@ -273,7 +270,7 @@ class Store:
             )
             await conn.execute(
                 update(OwnerRow)
-                .where(col(OwnerRow.owner_id) == row.owner_id, OwnerRow.open_leads > 0)
+                .where(col(OwnerRow.owner_id) == row.owner_id, col(OwnerRow.open_leads) > 0)
                 .values(open_leads=OwnerRow.open_leads - 1, updated_at=_now())
             )
             return True
@@ -289,10 +286,15 @@ class Store:
             if row is None:
                 await conn.execute(
                     NotificationRow.__table__.insert().values(  # type: ignore[attr-defined]
-                        lead_id=lead_id, step=step, kind=kind, recipient=recipient, text=text,
-                        slack_status="pending" if slack else "not_configured", created_at=_now(),
+                        lead_id=lead_id,
+                        step=step,
+                        kind=kind,
+                        recipient=recipient,
+                        text=text,
+                        slack_status="pending" if slack else "not_configured",
+                        created_at=_now(),
                     )
-                )  # fmt: skip
+                )
                 row = await _notification(conn, lead_id, step, kind)
             assert row is not None
             return row
@@ -368,8 +370,11 @@ async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> Non
             await conn.execute(select(OwnerRow.owner_id).where(col(OwnerRow.owner_id).in_(ids)))
         ).scalars()
     )
-    missing = [{"owner_id": i, "away": False, "open_leads": 0, "updated_at": _now()}
-               for i in ids if i not in known]  # fmt: skip
+    missing = [
+        {"owner_id": i, "away": False, "open_leads": 0, "updated_at": _now()}
+        for i in ids
+        if i not in known
+    ]
     if missing:
         await conn.execute(OwnerRow.__table__.insert(), missing)  # type: ignore[attr-defined]
 
@@ -378,8 +383,8 @@ async def _load_state(conn: AsyncConnection) -> RosterState:
     state = RosterState()
     for row in (await conn.execute(select(OwnerRow))).all():
         state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=row.away)
-    for row in (await conn.execute(select(RoundRobinRow))).all():
-        state.rr.setdefault(row.team_id, {})[row.owner_id] = row.current
+    for rr in (await conn.execute(select(RoundRobinRow))).all():
+        state.rr.setdefault(rr.team_id, {})[rr.owner_id] = rr.current
     return state
 
 

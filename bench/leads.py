@@ -8,14 +8,40 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _DOMAINS = [
-    "acme-robotics.com", "northwind.io", "globex.de", "initech.co.uk", "stmarys-health.org",
-    "ledgerly.com", "bluefin-bank.com", "kangaroo-logistics.com.au", "tinytasks.app",
-    "sakura-systems.jp", "mapleleaf-retail.ca", "andes-mining.cl", "hooli.com", "pied-piper.com",
-    "vandelay.com", "umbrella-pharma.com", "cyberdyne.io", "wayne-enterprises.com",
-    "nordic-fintech.se", "gmail.com", "outlook.com", "mailinator.com", "example.com",
-]  # fmt: skip
-_TYPES = ["demo_request", "contact_sales", "pricing", "trial_signup", "webinar",
-          "content_download", "newsletter", "partner_inquiry"]  # fmt: skip
+    "acme-robotics.com",
+    "northwind.io",
+    "globex.de",
+    "initech.co.uk",
+    "stmarys-health.org",
+    "ledgerly.com",
+    "bluefin-bank.com",
+    "kangaroo-logistics.com.au",
+    "tinytasks.app",
+    "sakura-systems.jp",
+    "mapleleaf-retail.ca",
+    "andes-mining.cl",
+    "hooli.com",
+    "pied-piper.com",
+    "vandelay.com",
+    "umbrella-pharma.com",
+    "cyberdyne.io",
+    "wayne-enterprises.com",
+    "nordic-fintech.se",
+    "gmail.com",
+    "outlook.com",
+    "mailinator.com",
+    "example.com",
+]
+_TYPES = [
+    "demo_request",
+    "contact_sales",
+    "pricing",
+    "trial_signup",
+    "webinar",
+    "content_download",
+    "newsletter",
+    "partner_inquiry",
+]
 _COUNTRIES = ["US", "United States", "Germany", "UK", "FR", "Japan", "AU", "Brazil", "CA", None]
 _STATES = ["CA", "NY", "TX", "WA", "MA", None]
 _SIZES = [5, 50, 99, 100, "201-500", 999, 1000, "5000+", None, "lots"]
@@ -32,8 +58,7 @@ def submissions(count: int, seed: int = 42) -> Iterator[dict[str, object]]:
             "lead_type": rng.choice(_TYPES),
             "utm_source": rng.choice(["google", "linkedin", "direct"]),
         }
-        for key, values in (("country", _COUNTRIES), ("state", _STATES),
-                            ("company_size", _SIZES)):  # fmt: skip
+        for key, values in (("country", _COUNTRIES), ("state", _STATES), ("company_size", _SIZES)):
             value = rng.choice(values)
             if value is not None:
                 lead[key] = value

@@ -20,7 +20,9 @@ def territory_of(rules: RoutingRules, country: str | None, state: str | None) ->
 def tier_of(
     rules: RoutingRules, employees: int | None, named_account: bool, territory: str | None
 ) -> Tier | None:
-    if named_account or (employees is not None and employees >= rules.tiers.enterprise_min_employees):
+    if named_account or (
+        employees is not None and employees >= rules.tiers.enterprise_min_employees
+    ):
         return Tier.enterprise
     if employees is None:
         return None

@@ -81,17 +81,37 @@ def enrich(lead: Lead, company: Company | None, account: AccountMatch | None) ->
     sources: dict[str, FieldSource] = {}
     crm = account.account if account else None
     candidates: tuple[tuple[str, tuple[tuple[object, FieldSource], ...]], ...] = (
-        ("company_name", ((lead.company, FieldSource.form),
-                          (company.name if company else None, FieldSource.companies),
-                          (crm.name if crm else None, FieldSource.crm))),
-        ("employees", ((lead.company_size, FieldSource.form),
-                       (company.employees if company else None, FieldSource.companies))),
-        ("industry", ((lead.industry, FieldSource.form),
-                      (company.industry if company else None, FieldSource.companies))),
-        ("country", ((lead.country, FieldSource.form),
-                     (company.country if company else None, FieldSource.companies))),
+        (
+            "company_name",
+            (
+                (lead.company, FieldSource.form),
+                (company.name if company else None, FieldSource.companies),
+                (crm.name if crm else None, FieldSource.crm),
+            ),
+        ),
+        (
+            "employees",
+            (
+                (lead.company_size, FieldSource.form),
+                (company.employees if company else None, FieldSource.companies),
+            ),
+        ),
+        (
+            "industry",
+            (
+                (lead.industry, FieldSource.form),
+                (company.industry if company else None, FieldSource.companies),
+            ),
+        ),
+        (
+            "country",
+            (
+                (lead.country, FieldSource.form),
+                (company.country if company else None, FieldSource.companies),
+            ),
+        ),
         ("state", ((lead.state, FieldSource.form),)),
-    )  # fmt: skip
+    )
     for field, options in candidates:
         for value, source in options:
             if value is not None:
@@ -133,5 +153,6 @@ def enrich_from(
     by_domain = accounts_by_domain.get(domain) if domain else None
     key = company_name_key(lead.company)
     by_name = named_by_name.get(key) if key else None
-    return enrich(lead, companies.get(domain) if domain else None,
-                  match_account(lead, by_domain, by_name))  # fmt: skip
+    return enrich(
+        lead, companies.get(domain) if domain else None, match_account(lead, by_domain, by_name)
+    )

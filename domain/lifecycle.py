@@ -153,9 +153,13 @@ def escalation_ladder(rules: RoutingRules, team: str) -> list[EscalationStep]:
     steps = [
         EscalationStep(level=1, teams=[team], reason=f"next eligible member of {team}"),
         EscalationStep(level=2, teams=fallbacks, reason=f"fallback team(s) of {team}"),
-        EscalationStep(level=3, teams=[review], alert_team_lead=True,
-                       reason=f"{review}, with an alert to its team lead"),
-    ]  # fmt: skip
+        EscalationStep(
+            level=3,
+            teams=[review],
+            alert_team_lead=True,
+            reason=f"{review}, with an alert to its team lead",
+        ),
+    ]
     if team == review:
         steps = steps[:1]
         steps[0].alert_team_lead = True

@@ -71,7 +71,7 @@ def plan(
         if rule.owner:
             owner = _owner_for(rule, enrichment)
             member = rules.member(owner) if owner else None
-            if member is None or not member.active:
+            if owner is None or member is None or not member.active:
                 reasons.append(
                     f"Rule {rule.id} matched but {rule.owner.replace('_', ' ')} {owner!r} is not "
                     "an active roster member, so the lead falls through to the next rules"

@@ -122,7 +122,7 @@ class Territory(_Strict):
     @classmethod
     def _yaml_booleans(cls, value: Any) -> Any:
         if isinstance(value, list) and any(isinstance(v, bool) for v in value):
-            raise ValueError("YAML read a bare NO, ON or YES as true/false: quote it, as \"NO\"")
+            raise ValueError('YAML read a bare NO, ON or YES as true/false: quote it, as "NO"')
         return value
 
 
@@ -161,9 +161,7 @@ class Condition(_Strict):
             if wanted is None:
                 continue
             if isinstance(wanted, list):
-                wanted = frozenset(
-                    w.lower() if key == "product_interest" else w for w in wanted
-                )
+                wanted = frozenset(w.lower() if key == "product_interest" else w for w in wanted)
             checks.append((key, wanted))
         self._checks = tuple(checks)
 
@@ -349,8 +347,11 @@ def check_references(rules: RoutingRules) -> list[str]:
     problems: list[str] = []
     team_ids = [t.id for t in rules.teams]
     territory_ids = [t.id for t in rules.territories]
-    for kind, ids in (("teams", team_ids), ("territories", territory_ids),
-                      ("rules", [r.id for r in rules.rules])):  # fmt: skip
+    for kind, ids in (
+        ("teams", team_ids),
+        ("territories", territory_ids),
+        ("rules", [r.id for r in rules.rules]),
+    ):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             problems.append(f"{kind}: duplicate id {', '.join(dupes)}")
@@ -381,7 +382,9 @@ def check_references(rules: RoutingRules) -> list[str]:
         where = f"rules[{i}] ({rule.id})"
         problems += _check_team_template(rules, rule.team, f"{where}.team", territory_ids, rule)
         if rule.team_without_territory and not rules.has_team(rule.team_without_territory):
-            problems.append(f"{where}.team_without_territory: no team {rule.team_without_territory!r}")
+            problems.append(
+                f"{where}.team_without_territory: no team {rule.team_without_territory!r}"
+            )
         problems += _check_sla(rules, rule.sla, f"{where}.sla")
         problems += _check_condition(rules, rule.when, f"{where}.when", territory_ids)
     if rules.rules and rules.rules[-1].when != Condition():

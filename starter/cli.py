@@ -5,22 +5,41 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.catalog import CatalogError, RowProblem, load_companies, read_accounts
 from activities.rules_file import load_rules_file
 from activities.store import Store, database_url
 from domain.assign import RosterState
+from domain.intake import InvalidSubmission, parse_submission
+from domain.lifecycle import FirstActionKind
 from domain.models import Account
 from domain.rules import RoutingRules, RulesError
 from starter.batch import BatchRouter
 from starter.config import Settings
+from starter.leads import (
+    describe_state,
+    lead_status,
+    reassign_lead,
+    record_action,
+    resolve_lead_id,
+    start_lead,
+)
+from starter.temporal import connect
+from starter.up import run_up
+from worker import run_worker
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="lead-router",
@@ -40,11 +59,17 @@ err = Console(stderr=True)
 
 RulesOpt = Annotated[
     Path | None,
-    typer.Option("--rules", help="Rules file (YAML or TOML). Default: $LEAD_ROUTER_RULES or the shipped policy."),
+    typer.Option(
+        "--rules",
+        help="Rules file (YAML or TOML). Default: $LEAD_ROUTER_RULES or the shipped policy.",
+    ),
 ]
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database", help="App database URL or SQLite path. Default: $LEAD_ROUTER_DATABASE_URL or .lead-router/lead-router.db."),
+    typer.Option(
+        "--database",
+        help="App database URL or SQLite path. Default: $LEAD_ROUTER_DATABASE_URL or .lead-router/lead-router.db.",
+    ),
 ]
 
 
@@ -87,15 +112,21 @@ async def _snapshot(store: Store | None) -> tuple[RosterState, list[Account]]:
 
 @app.command()
 def route(
-    file: Annotated[str, typer.Argument(help="JSON Lines of form submissions, or - for stdin.")] = "-",
+    file: Annotated[
+        str, typer.Argument(help="JSON Lines of form submissions, or - for stdin.")
+    ] = "-",
     rules: RulesOpt = None,
     companies: Annotated[
         Path | None,
-        typer.Option(help="Companies CSV (domain,name,employees,industry,country). Default: $LEAD_ROUTER_COMPANIES or the shipped sample."),
+        typer.Option(
+            help="Companies CSV (domain,name,employees,industry,country). Default: $LEAD_ROUTER_COMPANIES or the shipped sample."
+        ),
     ] = None,
     accounts: Annotated[
         Path | None,
-        typer.Option(help="Accounts CSV to use instead of the accounts imported into the database."),
+        typer.Option(
+            help="Accounts CSV to use instead of the accounts imported into the database."
+        ),
     ] = None,
     database: DatabaseOpt = None,
 ) -> None:
@@ -116,9 +147,7 @@ def route(
             report(problems, "accounts")
     except CatalogError as exc:
         raise fail(str(exc)) from None
-    router = BatchRouter(
-        routing_rules, directory, account_list, state, id_key=Settings().id_key
-    )
+    router = BatchRouter(routing_rules, directory, account_list, state, id_key=Settings().id_key)
     try:
         source = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -143,7 +172,12 @@ def _accounts_from_csv(path: Path) -> tuple[list[Account], list[RowProblem]]:
 
 @import_app.command("accounts")
 def import_accounts(
-    file: Annotated[Path, typer.Argument(help="Accounts CSV: domain,name,owner_id,is_customer,open_opportunity_owner_id,named_account")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Accounts CSV: domain,name,owner_id,is_customer,open_opportunity_owner_id,named_account"
+        ),
+    ],
     database: DatabaseOpt = None,
 ) -> None:
     """Import (insert or update) CRM accounts; bad rows are reported by line and skipped."""
@@ -168,9 +202,13 @@ async def _import(store: Store, file: Path, total: int) -> tuple[int, list[RowPr
     batch: list[Account] = []
     imported = 0
     progress = Progress(
-        TextColumn("importing accounts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, disable=total < 2000,
-    )  # fmt: skip
+        TextColumn("importing accounts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=total < 2000,
+    )
     try:
         with progress:
             task = progress.add_task("import", total=total)
@@ -211,11 +249,14 @@ def roster(
         for i, m in enumerate(team["members"]):
             status = "inactive" if not m["active"] else ("away" if m["away"] else "available")
             table.add_row(
-                team["id"] if i == 0 else "", (team["fallback"] or "-") if i == 0 else "",
-                m["id"] + (" (lead)" if m["id"] == team["lead"] else ""), str(m["weight"]),
+                team["id"] if i == 0 else "",
+                (team["fallback"] or "-") if i == 0 else "",
+                m["id"] + (" (lead)" if m["id"] == team["lead"] else ""),
+                str(m["weight"]),
                 f"{m['open_leads']} / {m['max_open_leads']}",
-                f"{m['hours']['start']}-{m['hours']['end']} {m['hours']['timezone']}", status,
-            )  # fmt: skip
+                f"{m['hours']['start']}-{m['hours']['end']} {m['hours']['timezone']}",
+                status,
+            )
     Console().print(table)
 
 
@@ -226,16 +267,32 @@ def roster_view(rules: RoutingRules, state: RosterState) -> dict[str, Any]:
         for member in team.members:
             owner = state.owners.get(member.id)
             hours = rules.hours_of_member(member.id)
-            members.append({
-                "id": member.id, "name": member.name, "weight": member.weight,
-                "max_open_leads": member.max_open_leads, "active": member.active,
-                "open_leads": owner.open_leads if owner else 0,
-                "away": owner.away if owner else False,
-                "hours": {"timezone": hours.timezone, "start": hours.start.strftime("%H:%M"),
-                          "end": hours.end.strftime("%H:%M"), "days": hours.days},
-            })  # fmt: skip
-        teams.append({"id": team.id, "name": team.name, "fallback": team.fallback,
-                      "lead": team.lead, "members": members})  # fmt: skip
+            members.append(
+                {
+                    "id": member.id,
+                    "name": member.name,
+                    "weight": member.weight,
+                    "max_open_leads": member.max_open_leads,
+                    "active": member.active,
+                    "open_leads": owner.open_leads if owner else 0,
+                    "away": owner.away if owner else False,
+                    "hours": {
+                        "timezone": hours.timezone,
+                        "start": hours.start.strftime("%H:%M"),
+                        "end": hours.end.strftime("%H:%M"),
+                        "days": hours.days,
+                    },
+                }
+            )
+        teams.append(
+            {
+                "id": team.id,
+                "name": team.name,
+                "fallback": team.fallback,
+                "lead": team.lead,
+                "members": members,
+            }
+        )
     return {"rules_version": rules.version, "teams": teams}
 
 
@@ -277,7 +334,9 @@ def owner_back(
 
 @rules_app.command("check")
 def rules_check(
-    file: Annotated[Path | None, typer.Argument(help="Rules file; default the configured one.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Rules file; default the configured one.")
+    ] = None,
 ) -> None:
     """Validate a rules file and print its version, or every problem with its key."""
     routing_rules = rules_from(file)
@@ -290,3 +349,187 @@ def rules_check(
 
 def main() -> None:
     app()
+
+
+# Temporal: the embedded server, the worker, and the lead workflows
+
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address", help="Temporal address. Default: $TEMPORAL_ADDRESS or localhost:7233."
+    ),
+]
+NamespaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--namespace", help="Temporal namespace. Default: $TEMPORAL_NAMESPACE or default."
+    ),
+]
+LeadArg = Annotated[
+    str, typer.Argument(metavar="EMAIL|LEAD_ID", help="The lead's email or lead id.")
+]
+
+
+def _settings(address: str | None = None, namespace: str | None = None) -> Settings:
+    settings = Settings()
+    return replace(
+        settings,
+        temporal_address=address or settings.temporal_address,
+        temporal_namespace=namespace or settings.temporal_namespace,
+    )
+
+
+def _run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
+    async def run() -> T:
+        client = await connect(settings.temporal_address, settings.temporal_namespace)
+        return await job(client)
+
+    try:
+        return asyncio.run(run())
+    except ConnectionError as exc:
+        raise fail(str(exc)) from None
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise fail("no such lead (check the email or id, and --address)") from None
+        raise fail(exc.message) from None
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        raise fail(f"refused: {getattr(cause, 'message', None) or cause or exc}", 1) from None
+
+
+def _lead_id(email_or_id: str) -> str:
+    try:
+        return resolve_lead_id(email_or_id, Settings().id_key)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the Temporal and app databases live.")
+    ] = Path(".lead-router"),
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
+    temporal_address: Annotated[
+        str | None, typer.Option(help="Use this external Temporal instead of starting one.")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Submit the bundled sample leads.")] = False,
+) -> None:
+    """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
+
+    Everything persists in the data dir: running `up` again brings every lead back
+    where it was.
+    """
+    try:
+        asyncio.run(
+            run_up(
+                Settings(),
+                data_dir=data_dir,
+                temporal_port=temporal_port,
+                ui_port=ui_port,
+                external_address=temporal_address,
+                demo=demo,
+            )
+        )
+    except (RuntimeError, ConnectionError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("worker")
+def worker_command(address: AddressOpt = None, namespace: NamespaceOpt = None) -> None:
+    """Run a worker against an existing Temporal (configured by the environment)."""
+    try:
+        asyncio.run(run_worker(_settings(address, namespace)))
+    except ConnectionError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def submit(
+    file: Annotated[
+        str, typer.Argument(help="JSON Lines of form submissions, or - for stdin.")
+    ] = "-",
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Start one lead workflow per line; prints {"lead_id", "workflow_id"} per line.
+
+    A lead that is still open is joined, not routed twice. A bad line prints
+    {"line": N, "error": ...} and the exit status is 1.
+    """
+    settings = _settings(address, namespace)
+    try:
+        source = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise fail(f"{file}: cannot open: {exc.strerror}") from None
+    with source:
+        lines = source.readlines()
+
+    async def job(client: Client) -> int:
+        errors = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                lead = parse_submission(json.loads(line), source="cli", id_key=settings.id_key)
+            except (json.JSONDecodeError, InvalidSubmission) as exc:
+                errors += 1
+                typer.echo(json.dumps({"line": number, "error": str(exc)}))
+                continue
+            handle = await start_lead(client, lead, settings.task_queue)
+            typer.echo(json.dumps({"lead_id": lead.lead_id, "workflow_id": handle.id}))
+        return errors
+
+    if _run_client(settings, job):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    lead: LeadArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Show where a lead is: status, owner, team, SLA and every decision so far."""
+    lead_id = _lead_id(lead)
+    state = _run_client(_settings(address, namespace), lambda c: lead_status(c, lead_id))
+    if as_json:
+        typer.echo(state.model_dump_json(indent=2))
+    else:
+        typer.echo("\n".join(describe_state(state)))
+
+
+@app.command()
+def act(
+    lead: LeadArg,
+    owner: Annotated[str, typer.Option("--owner", help="The owner taking the action.")],
+    action: Annotated[
+        FirstActionKind, typer.Option(help="What the owner did.")
+    ] = FirstActionKind.first_touch,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Record the owner's first action; refused (exit 1) unless they own the lead."""
+    lead_id = _lead_id(lead)
+    outcome = _run_client(
+        _settings(address, namespace), lambda c: record_action(c, lead_id, owner, action)
+    )
+    typer.echo(outcome.model_dump_json(indent=2))
+
+
+@app.command()
+def reassign(
+    lead: LeadArg,
+    to: Annotated[str, typer.Option("--to", help="The new owner's roster id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the lead's history).")],
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Hand a lead to another owner by hand; their SLA clock starts now."""
+    lead_id = _lead_id(lead)
+    state = _run_client(
+        _settings(address, namespace), lambda c: reassign_lead(c, lead_id, to, reason)
+    )
+    typer.echo("\n".join(describe_state(state)))

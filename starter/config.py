@@ -23,7 +23,9 @@ def _env(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    rules_path: Path = field(default_factory=lambda: Path(_env("LEAD_ROUTER_RULES", str(DEFAULT_RULES))))
+    rules_path: Path = field(
+        default_factory=lambda: Path(_env("LEAD_ROUTER_RULES", str(DEFAULT_RULES)))
+    )
     companies_path: Path = field(
         default_factory=lambda: Path(_env("LEAD_ROUTER_COMPANIES", str(SAMPLE_COMPANIES)))
     )
@@ -34,7 +36,9 @@ class Settings:
         )
     )
     id_key: str = field(default_factory=lambda: _env("LEAD_ROUTER_ID_KEY", DEFAULT_ID_KEY))
-    temporal_address: str = field(default_factory=lambda: _env("TEMPORAL_ADDRESS", "localhost:7233"))
+    temporal_address: str = field(
+        default_factory=lambda: _env("TEMPORAL_ADDRESS", "localhost:7233")
+    )
     temporal_namespace: str = field(default_factory=lambda: _env("TEMPORAL_NAMESPACE", "default"))
     task_queue: str = field(default_factory=lambda: _env("LEAD_ROUTER_TASK_QUEUE", "lead-router"))
     slack_webhook_url: str | None = field(

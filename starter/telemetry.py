@@ -19,7 +19,9 @@ def _exporter(kind: str) -> SpanExporter | None:
         return ConsoleSpanExporter()
     if kind == "otlp":
         try:
-            module = importlib.import_module("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+            module = importlib.import_module(
+                "opentelemetry.exporter.otlp.proto.http.trace_exporter"
+            )
         except ImportError:
             raise SystemExit(
                 "LEAD_ROUTER_OTEL_EXPORTER=otlp needs the OTLP exporter: "

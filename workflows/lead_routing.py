@@ -50,12 +50,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.sla import business_deadline
 
 STEP_TIMEOUT = timedelta(seconds=30)
-KEEP_TRYING = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+KEEP_TRYING = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
 ENRICH_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=5
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
 )
 NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(seconds=60), maximum_attempts=8
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=8,
 )
 EXHAUSTED_LEVEL = 4
 
@@ -84,6 +90,7 @@ class LeadRoutingWorkflow:
         self._decisions: list[Decision] = []
         self._resubmissions: list[Resubmission] = []
         self._inbox: list[Submission] = []
+        self._seen_submissions = {submission.submission_id}
         self._manual: ReassignRequest | None = None
         self._manual_done = 0
         self._away: OwnerUnavailable | None = None
@@ -102,7 +109,13 @@ class LeadRoutingWorkflow:
         self._plan = plan(self._lead, enrichment, self._cls, rules)
         self._home_team = self._plan.team
         assignment = await self._assign(self._plan)
-        await self._take(assignment, "initial", self._plan.sla_seconds, self._plan.rule_ids)
+        await self._take(
+            assignment,
+            "initial",
+            self._plan.sla_seconds,
+            self._plan.rule_ids,
+            [*enrichment.warnings, *self._plan.reasons],
+        )
         while self._action is None:
             await self._next_event()
         return await self._finish()
@@ -169,20 +182,30 @@ class LeadRoutingWorkflow:
         except ActivityError as exc:
             # never a stuck lead: route on what the form says, and say so
             fallback = enrich(self._lead, None, None)
-            fallback.warnings.append(f"enrichment unavailable ({exc.cause or exc}); routed on form data")
+            fallback.warnings.append(
+                f"enrichment unavailable ({exc.cause or exc}); routed on form data"
+            )
             return fallback
 
     async def _assign(
-        self, routing: RoutingPlan, *, teams: list[str] | None = None, exclude: list[str] | None = None
+        self,
+        routing: RoutingPlan,
+        *,
+        teams: list[str] | None = None,
+        exclude: list[str] | None = None,
     ) -> Assignment:
         assert self._rules is not None
         where = ", ".join(teams) if teams else routing.team
         return await workflow.execute_activity_method(
             LeadActivities.assign_owner,
             AssignRequest(
-                lead_id=self._lead.lead_id, step=self._step, plan=routing, rules=self._rules,
-                exclude=exclude or [], teams=teams,
-            ),  # fmt: skip
+                lead_id=self._lead.lead_id,
+                step=self._step,
+                plan=routing,
+                rules=self._rules,
+                exclude=exclude or [],
+                teams=teams,
+            ),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=f"assign step {self._step}: {where} by rule {', '.join(routing.rule_ids)}",
@@ -203,8 +226,13 @@ class LeadRoutingWorkflow:
         """Fire and forget: a slow or failing Slack never holds up routing."""
         handle = workflow.start_activity_method(
             LeadActivities.notify,
-            Notification(lead_id=self._lead.lead_id, step=self._step, kind=kind,
-                         recipient=recipient, text=text),  # fmt: skip
+            Notification(
+                lead_id=self._lead.lead_id,
+                step=self._step,
+                kind=kind,
+                recipient=recipient,
+                text=text,
+            ),
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=NOTIFY_RETRY,
             summary=f"notify {recipient or 'nobody'}: {kind}",
@@ -212,9 +240,13 @@ class LeadRoutingWorkflow:
         handle.add_done_callback(_swallow)
 
     async def _take(
-        self, assignment: Assignment, kind: str, sla_seconds: int | None, rule_ids: list[str],
+        self,
+        assignment: Assignment,
+        kind: str,
+        sla_seconds: int | None,
+        rule_ids: list[str],
         extra_reasons: list[str] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Record who holds the lead now, start their SLA clock and tell them."""
         assert self._rules is not None
         now = workflow.now()
@@ -235,21 +267,39 @@ class LeadRoutingWorkflow:
         reasons = (extra_reasons or []) + assignment.reasons
         self._decisions.append(
             Decision(
-                step=self._step, kind=kind, at=now, owner=assignment.owner, team=assignment.team,
-                method=assignment.method, escalation_level=self._level, sla_seconds=sla_seconds,
-                sla_due_at=self._deadline, rules_version=self._rules.version, rule_ids=rule_ids,
+                step=self._step,
+                kind=kind,
+                at=now,
+                owner=assignment.owner,
+                team=assignment.team,
+                method=assignment.method,
+                escalation_level=self._level,
+                sla_seconds=sla_seconds,
+                sla_due_at=self._deadline,
+                rules_version=self._rules.version,
+                rule_ids=rule_ids,
                 reasons=reasons,
             )
-        )  # fmt: skip
+        )
         if assignment.owner is None:
             lead = self._rules.team(self._rules.escalation.review_team).lead
-            self._notify("unowned_alert", lead,
-                         f"Lead {self._lead.lead_id} has no owner and needs review: {reasons[-1]}")  # fmt: skip
+            self._notify(
+                "unowned_alert",
+                lead,
+                f"Lead {self._lead.lead_id} has no owner and needs review: {reasons[-1]}",
+            )
         else:
-            due = f"first action due {self._deadline:%Y-%m-%d %H:%M} UTC" if self._deadline else "no SLA"
-            self._notify("assigned", assignment.owner,
-                         f"New {self._lead.lead_type.value} lead {self._lead.lead_id} for you "
-                         f"({assignment.team}); {due}")  # fmt: skip
+            due = (
+                f"first action due {self._deadline:%Y-%m-%d %H:%M} UTC"
+                if self._deadline
+                else "no SLA"
+            )
+            self._notify(
+                "assigned",
+                assignment.owner,
+                f"New {self._lead.lead_type.value} lead {self._lead.lead_id} for you "
+                f"({assignment.team}); {due}",
+            )
         workflow.set_current_details(self._details())
 
     async def _escalate(self) -> None:
@@ -271,19 +321,35 @@ class LeadRoutingWorkflow:
             if assignment.owner is None:
                 continue
             why = f"Escalation level {step.level}: {missed_by} missed the SLA; {step.reason}"
-            await self._take(assignment, "escalation", escalation_sla(self._rules, self._plan, step),
-                             self._plan.rule_ids, [why])  # fmt: skip
+            await self._take(
+                assignment,
+                "escalation",
+                escalation_sla(self._rules, self._plan, step),
+                self._plan.rule_ids,
+                [why],
+            )
             if step.alert_team_lead:
                 lead = self._rules.team(step.teams[0]).lead
-                self._notify("escalation_alert", lead,
-                             f"Lead {self._lead.lead_id} escalated to {step.teams[0]}: {why}")  # fmt: skip
+                self._notify(
+                    "escalation_alert",
+                    lead,
+                    f"Lead {self._lead.lead_id} escalated to {step.teams[0]}: {why}",
+                )
             return
         self._step += 1
         self._level = EXHAUSTED_LEVEL
         why = f"{missed_by} missed the SLA and every escalation step is exhausted"
-        await self._take(Assignment(owner=None, team=self._rules.escalation.review_team,
-                                    method="unassigned", reasons=[why]),
-                         "escalation", None, self._plan.rule_ids)  # fmt: skip
+        await self._take(
+            Assignment(
+                owner=None,
+                team=self._rules.escalation.review_team,
+                method="unassigned",
+                reasons=[why],
+            ),
+            "escalation",
+            None,
+            self._plan.rule_ids,
+        )
 
     async def _apply_manual(self, request: ReassignRequest) -> None:
         assert self._rules is not None and self._plan is not None
@@ -292,13 +358,20 @@ class LeadRoutingWorkflow:
         team = self._rules.team_of(request.owner_id)
         assignment = await workflow.execute_activity_method(
             LeadActivities.record_manual_assignment,
-            ManualAssignment(lead_id=self._lead.lead_id, step=self._step,
-                             assignment=Assignment(owner=request.owner_id, team=team, method="manual",
-                                                   reasons=[f"Manual reassign: {request.reason}"])),
+            ManualAssignment(
+                lead_id=self._lead.lead_id,
+                step=self._step,
+                assignment=Assignment(
+                    owner=request.owner_id,
+                    team=team,
+                    method="manual",
+                    reasons=[f"Manual reassign: {request.reason}"],
+                ),
+            ),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=f"manual reassign to {request.owner_id}",
-        )  # fmt: skip
+        )
         self._home_team, self._ladder_index, self._level = team, 0, 0
         sla = self._plan.sla_seconds if self._plan.sla_seconds is not None else None
         await self._take(assignment, "manual", sla, self._plan.rule_ids)
@@ -315,11 +388,14 @@ class LeadRoutingWorkflow:
         self._step += 1
         routing = self._plan.model_copy(update={"preferred_owner": None})
         assignment = await self._assign(
-            routing, teams=self._rules.fallback_chain(self._team),
+            routing,
+            teams=self._rules.fallback_chain(self._team),
             exclude=self._missed + self._unavailable,
-        )  # fmt: skip
+        )
         why = f"{away.owner_id} became unavailable ({away.reason}); reassigned at once"
-        await self._take(assignment, "owner_unavailable", self._sla_seconds, self._plan.rule_ids, [why])
+        await self._take(
+            assignment, "owner_unavailable", self._sla_seconds, self._plan.rule_ids, [why]
+        )
 
     async def _apply_trial_activation(self) -> None:
         assert self._rules is not None and self._enrichment is not None
@@ -331,8 +407,13 @@ class LeadRoutingWorkflow:
         self._step += 1
         self._home_team, self._ladder_index, self._level = self._plan.team, 0, 0
         assignment = await self._assign(self._plan)
-        await self._take(assignment, "trial_activation", self._plan.sla_seconds, self._plan.rule_ids,
-                         ["Trial activated: routed again as a demo request"])  # fmt: skip
+        await self._take(
+            assignment,
+            "trial_activation",
+            self._plan.sla_seconds,
+            self._plan.rule_ids,
+            ["Trial activated: routed again as a demo request"],
+        )
 
     def _apply_resubmission(self, submission: Submission) -> None:
         """Record it; a higher-intent resubmission may tighten the SLA, never reassign."""
@@ -341,8 +422,9 @@ class LeadRoutingWorkflow:
         tightened = False
         if self._status is LeadStatus.waiting_first_action and self._owner and self._deadline:
             lead = submission.lead.model_copy(update={"lead_id": self._lead.lead_id})
-            again = plan(lead, self._enrichment, classify(lead, self._enrichment, self._rules),
-                         self._rules)  # fmt: skip
+            again = plan(
+                lead, self._enrichment, classify(lead, self._enrichment, self._rules), self._rules
+            )
             if again.sla_seconds is not None:
                 hours = self._rules.hours_of_member(self._owner)
                 sooner = business_deadline(now, again.sla_seconds, hours)
@@ -350,9 +432,13 @@ class LeadRoutingWorkflow:
                     self._deadline, self._sla_seconds, tightened = sooner, again.sla_seconds, True
                     self._deadline_moved = True
         self._resubmissions.append(
-            Resubmission(submission_id=submission.submission_id, at=now,
-                         lead_type=submission.lead.lead_type.value, tightened_sla=tightened)
-        )  # fmt: skip
+            Resubmission(
+                submission_id=submission.submission_id,
+                at=now,
+                lead_type=submission.lead.lead_type.value,
+                tightened_sla=tightened,
+            )
+        )
         workflow.set_current_details(self._details())
 
     async def _finish(self) -> Outcome:
@@ -362,11 +448,16 @@ class LeadRoutingWorkflow:
         started = workflow.info().start_time
         reassignments = [d for d in self._decisions if d.kind != "initial"]
         self._outcome = Outcome(
-            lead_id=self._lead.lead_id, status=self._status, owner=self._owner, team=self._team,
+            lead_id=self._lead.lead_id,
+            status=self._status,
+            owner=self._owner,
+            team=self._team,
             action=self._action.action.value,
             time_to_first_action_seconds=(workflow.now() - started).total_seconds(),
-            escalation_level=self._level, reassignments=reassignments, decisions=self._decisions,
-        )  # fmt: skip
+            escalation_level=self._level,
+            reassignments=reassignments,
+            decisions=self._decisions,
+        )
         workflow.set_current_details(self._details())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome
@@ -417,7 +508,8 @@ class LeadRoutingWorkflow:
 
     @workflow.signal
     def submission(self, submission: Submission) -> None:
-        if submission.submission_id != self._submission.submission_id:
+        if submission.submission_id not in self._seen_submissions:
+            self._seen_submissions.add(submission.submission_id)
             self._inbox.append(submission)
 
     @workflow.signal
@@ -427,14 +519,21 @@ class LeadRoutingWorkflow:
     @workflow.query
     def status(self) -> LeadState:
         return LeadState(
-            lead_id=self._lead.lead_id, status=self._status, lead_type=self._lead.lead_type.value,
+            lead_id=self._lead.lead_id,
+            status=self._status,
+            lead_type=self._lead.lead_type.value,
             tier=self._cls.tier.value if self._cls and self._cls.tier else None,
-            team=self._team, owner=self._owner, sla_due_at=self._deadline,
-            escalation_level=self._level, rule_ids=self._plan.rule_ids if self._plan else [],
-            rules_version=self._rules.version if self._rules else None, missed_by=self._missed,
-            decisions=self._decisions, resubmissions=self._resubmissions,
+            team=self._team,
+            owner=self._owner,
+            sla_due_at=self._deadline,
+            escalation_level=self._level,
+            rule_ids=self._plan.rule_ids if self._plan else [],
+            rules_version=self._rules.version if self._rules else None,
+            missed_by=self._missed,
+            decisions=self._decisions,
+            resubmissions=self._resubmissions,
             first_action=self._action.action.value if self._action else None,
-        )  # fmt: skip
+        )
 
     def _details(self) -> str:
         sla = describe_sla(self._sla_seconds)

@@ -1,0 +1,96 @@
+"""The embedded Temporal: the `temporal` CLI's dev server on a SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+from pathlib import Path
+
+from temporalio.client import Client
+
+from starter.binaries import temporal_cli
+from starter.temporal import connect
+from workflows.search_attributes import dev_server_flags
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DevServer:
+    """`temporal server start-dev` with persistence, the Web UI and our search attributes."""
+
+    def __init__(self, data_dir: Path, port: int = 7233, ui_port: int = 8233) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.ui_port = ui_port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.ui_port}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for port in (self.port, self.ui_port):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(
+                        f"port {port} is in use (another `lead-router up`?); "
+                        "pick others with --temporal-port / --ui-port"
+                    )
+        log = (self.data_dir / "temporal.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                temporal_cli(),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(self.data_dir / "temporal.db"),
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--ui-port",
+                str(self.ui_port),
+                "--log-level",
+                "warn",
+                *dev_server_flags(),
+            ],
+            stdout=log,
+            stderr=log,
+        )
+
+    async def connect(self, namespace: str = "default", timeout: float = 60.0) -> Client:
+        """Wait until the server answers, then return a client."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the Temporal dev server exited ({self.process.returncode}); "
+                    f"see {self.data_dir / 'temporal.log'}"
+                )
+            try:
+                return await connect(self.address, namespace)
+            except ConnectionError:
+                if loop.time() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
