@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -35,6 +36,7 @@ from starter.leads import (
     resolve_lead_id,
     start_lead,
 )
+from starter.telemetry import shutdown_tracing
 from starter.temporal import connect
 from starter.up import run_up
 from worker import run_worker
@@ -348,7 +350,17 @@ def rules_check(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    shutdown_tracing()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: the Temporal client's Rust threads can abort a
+    # short-lived process while Python finalizes (temporalio/sdk-python#300).
+    os._exit(code)
 
 
 # Temporal: the embedded server, the worker, and the lead workflows

@@ -45,3 +45,10 @@ def tracing_interceptor(service: str = "lead-router") -> TracingInterceptor:
         trace.set_tracer_provider(provider)
         _configured = True
     return TracingInterceptor()
+
+
+def shutdown_tracing() -> None:
+    """Flush spans still buffered (the CLI exits without interpreter teardown)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()

@@ -63,6 +63,7 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=60),
     maximum_attempts=8,
 )
+NOTIFY_GRACE = timedelta(seconds=30)
 EXHAUSTED_LEVEL = 4
 
 
@@ -98,6 +99,7 @@ class LeadRoutingWorkflow:
         self._deadline_moved = False
         self._action: FirstAction | None = None
         self._outcome: Outcome | None = None
+        self._notes: list[Any] = []
 
     # The run
 
@@ -238,6 +240,7 @@ class LeadRoutingWorkflow:
             summary=f"notify {recipient or 'nobody'}: {kind}",
         )
         handle.add_done_callback(_swallow)
+        self._notes = [n for n in self._notes if not n.done()] + [handle]
 
     async def _take(
         self,
@@ -460,6 +463,16 @@ class LeadRoutingWorkflow:
         )
         workflow.set_current_details(self._details())
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if any(not note.done() for note in self._notes):
+            # let notifications in flight land, but never hold the lead open for Slack
+            try:
+                await workflow.wait_condition(
+                    lambda: all(note.done() for note in self._notes),
+                    timeout=NOTIFY_GRACE,
+                    timeout_summary="let notifications in flight finish",
+                )
+            except TimeoutError:
+                workflow.logger.warning("notifications still retrying at completion")
         return self._outcome
 
     # Messages
