@@ -4,18 +4,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo route test lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("lead-router needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The main job: embedded Temporal + Web UI + worker, the sample leads routed; Ctrl-C stops.
 demo: $(STAMP)
+	$(BIN)/lead-router up --demo
+
+# The routing engine alone on the sample leads (the last sample line is invalid on purpose).
+route: $(STAMP)
 	$(BIN)/lead-router route domain/data/leads.jsonl || test $$? -eq 1
 
 lint: $(STAMP)

@@ -132,6 +132,8 @@ class Store:
     # CRM accounts
 
     async def upsert_accounts(self, accounts: Sequence[Account]) -> None:
+        # a file may list a domain twice: the last row wins, as in a spreadsheet
+        accounts = list({a.domain: a for a in accounts}.values())
         if not accounts:
             return
         domains = [a.domain for a in accounts]

@@ -6,6 +6,7 @@ dropped and reported in `Lead.warnings`, naming the field.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -47,6 +48,27 @@ class InvalidSubmission(ValueError):
         self.message = message
 
 
+def load_submission_json(text: str) -> Any:
+    """Parse one submission's JSON; anything unparseable is an `InvalidSubmission`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidSubmission(
+            "submission", f"not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise InvalidSubmission("submission", f"not usable JSON: {exc}") from None
+
+
+def clean_text(text: str) -> str:
+    """Valid UTF-8 only: a lone surrogate (legal in JSON, not in UTF-8) becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def normalize_email(value: object) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidSubmission("email", "is required")
@@ -85,7 +107,7 @@ def parse_company_size(value: object) -> int:
 def _text(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"must be text, got {type(value).__name__}")
-    text = str(value).strip()
+    text = clean_text(str(value).strip())
     if len(text) > _MAX_TEXT:
         raise ValueError(f"is longer than {_MAX_TEXT} characters")
     return text
@@ -115,7 +137,7 @@ def parse_submission(
         parse = _PARSERS.get(name)
         if parse is None:
             if name != "email":
-                unknown.append(str(name))
+                unknown.append(clean_text(str(name))[:80])
             continue
         if raw is None or raw == "":
             continue
@@ -132,9 +154,8 @@ def parse_submission(
             fields["lead_type"] = LeadType(str(lead_type).strip().lower())
         except ValueError:
             allowed = ", ".join(t.value for t in LeadType)
-            warnings.append(
-                f"lead_type: {lead_type!r} is not one of {allowed}; treated as contact_sales"
-            )
+            shown = clean_text(repr(lead_type))[:80]
+            warnings.append(f"lead_type: {shown} is not one of {allowed}; treated as contact_sales")
     if unknown:
         warnings.append(f"ignored unknown fields: {', '.join(sorted(unknown))}")
     return Lead(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass, field
 from datetime import time
+from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +19,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -34,6 +35,14 @@ class RulesError(ValueError):
     """The rules file is invalid; the message lists each bad key."""
 
 
+def known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,11 +56,7 @@ class WorkingHours(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
-        return value
+        return known_zone(value)
 
     @field_validator("end", mode="before")
     @classmethod
@@ -88,6 +93,16 @@ class HoursOverride(_Strict):
     end: time | None = None
     days: list[int | str] | None = None
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return known_zone(value) if value is not None else None
+
+    @field_validator("end", mode="before")
+    @classmethod
+    def _end_of_day(cls, value: Any) -> Any:
+        return time.max if value in ("24:00", "24:00:00") else value
+
     def over(self, base: WorkingHours) -> WorkingHours:
         data = base.model_dump()
         data.update(self.model_dump(exclude_none=True))
@@ -102,6 +117,11 @@ class Member(_Strict):
     active: bool = True
     hours: HoursOverride = Field(default_factory=HoursOverride)
     timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return known_zone(value) if value is not None else None
 
 
 class Team(_Strict):
@@ -153,22 +173,18 @@ class Condition(_Strict):
     product_interest: list[str] | None = None
     country: list[str] | None = None
 
-    _checks: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
-
-    def model_post_init(self, __context: Any) -> None:
+    @cached_property
+    def checks(self) -> tuple[tuple[str, Any], ...]:
+        """The conditions that are set, lists as frozensets: what matching iterates."""
         checks: list[tuple[str, Any]] = []
-        for key, wanted in self.__dict__.items():
+        for key in type(self).model_fields:
+            wanted = getattr(self, key)
             if wanted is None:
                 continue
             if isinstance(wanted, list):
                 wanted = frozenset(w.lower() if key == "product_interest" else w for w in wanted)
             checks.append((key, wanted))
-        self._checks = tuple(checks)
-
-    @property
-    def checks(self) -> tuple[tuple[str, Any], ...]:
-        """The conditions that are set, lists as frozensets: what matching iterates."""
-        return self._checks
+        return tuple(checks)
 
 
 SlaSpec = str | int | dict[str, str | int | None] | None
@@ -196,6 +212,17 @@ class Escalation(_Strict):
     review_sla: str | int = "30m"
 
 
+@dataclass
+class RulesIndex:
+    teams: dict[str, Team] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+    member_team: dict[str, str] = field(default_factory=dict)
+    hours: dict[str, WorkingHours] = field(default_factory=dict)
+    industry_vertical: dict[str, str] = field(default_factory=dict)
+    rules: tuple[tuple[Rule, tuple[tuple[str, Any], ...]], ...] = ()
+    overrides: tuple[tuple[Override, tuple[tuple[str, Any], ...]], ...] = ()
+
+
 class RoutingRules(_Strict):
     version: str = Field(min_length=1)
     business_day_seconds: int = Field(default=28800, ge=60)
@@ -209,65 +236,60 @@ class RoutingRules(_Strict):
     rules: list[Rule] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
 
-    _teams: dict[str, Team] = PrivateAttr(default_factory=dict)
-    _member_team: dict[str, str] = PrivateAttr(default_factory=dict)
-    _members: dict[str, Member] = PrivateAttr(default_factory=dict)
-    _hours: dict[str, WorkingHours] = PrivateAttr(default_factory=dict)
-    _industry_vertical: dict[str, str] = PrivateAttr(default_factory=dict)
-    _compiled: tuple[Any, ...] = PrivateAttr(default=())
-
-    def model_post_init(self, __context: Any) -> None:
+    @cached_property
+    def index(self) -> RulesIndex:
+        """Lookup tables built once (plain dicts: the routing hot path reads them)."""
+        idx = RulesIndex()
         for team in self.teams:
-            self._teams[team.id] = team
+            idx.teams[team.id] = team
             team_hours = team.hours.over(self.default_hours)
-            self._hours[team.id] = team_hours
+            idx.hours[team.id] = team_hours
             for member in team.members:
-                self._member_team.setdefault(member.id, team.id)
-                self._members.setdefault(member.id, member)
+                idx.member_team.setdefault(member.id, team.id)
+                idx.members.setdefault(member.id, member)
                 hours = member.hours
                 if member.timezone and hours.timezone is None:
                     hours = hours.model_copy(update={"timezone": member.timezone})
-                self._hours[f"member:{member.id}"] = hours.over(team_hours)
+                idx.hours[f"member:{member.id}"] = hours.over(team_hours)
         for vertical, industries in self.verticals.items():
             for industry in industries:
-                self._industry_vertical[_norm(industry)] = vertical
-        self._compiled = (
-            tuple((rule, rule.when.checks) for rule in self.rules),
-            tuple((override, override.when.checks) for override in self.overrides),
-        )
+                idx.industry_vertical[_norm(industry)] = vertical
+        idx.rules = tuple((rule, rule.when.checks) for rule in self.rules)
+        idx.overrides = tuple((o, o.when.checks) for o in self.overrides)
+        return idx
 
     @property
     def compiled(self) -> tuple[Any, ...]:
         """(rules, overrides), each paired with its condition's checks: the hot path's view."""
-        return self._compiled
+        return self.index.rules, self.index.overrides
 
     def team(self, team_id: str) -> Team:
-        return self._teams[team_id]
+        return self.index.teams[team_id]
 
     def has_team(self, team_id: str) -> bool:
-        return team_id in self._teams
+        return team_id in self.index.teams
 
     def member(self, owner_id: str) -> Member | None:
-        return self._members.get(owner_id)
+        return self.index.members.get(owner_id)
 
     def team_of(self, owner_id: str) -> str | None:
-        return self._member_team.get(owner_id)
+        return self.index.member_team.get(owner_id)
 
     def hours_of_team(self, team_id: str) -> WorkingHours:
-        return self._hours.get(team_id, self.default_hours)
+        return self.index.hours.get(team_id, self.default_hours)
 
     def hours_of_member(self, owner_id: str) -> WorkingHours:
         team = self.team_of(owner_id)
         fallback = self.hours_of_team(team) if team else self.default_hours
-        return self._hours.get(f"member:{owner_id}", fallback)
+        return self.index.hours.get(f"member:{owner_id}", fallback)
 
     def vertical_of(self, industry: str | None) -> str | None:
-        return self._industry_vertical.get(_norm(industry)) if industry else None
+        return self.index.industry_vertical.get(_norm(industry)) if industry else None
 
     def fallback_chain(self, team_id: str) -> list[str]:
         """The team, then its fallback, its fallback's fallback, and so on."""
         chain = [team_id]
-        while (nxt := self._teams[chain[-1]].fallback) is not None and nxt not in chain:
+        while (nxt := self.index.teams[chain[-1]].fallback) is not None and nxt not in chain:
             chain.append(nxt)
         return chain
 
@@ -336,7 +358,8 @@ def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None)
                 msg = "unknown key (check the spelling)"
             problems.append(f"{source}: {_loc(err['loc'])}: {msg}")
         raise RulesError("\n".join(problems)) from None
-    problems = [f"{source}: {p}" for p in check_references(rules)]
+    # hours first: every other check reads the index, which merges hours
+    problems = [f"{source}: {p}" for p in _check_hours(rules) or check_references(rules)]
     if problems:
         raise RulesError("\n".join(problems))
     return rules
@@ -397,6 +420,30 @@ def check_references(rules: RoutingRules) -> list[str]:
             problems.append(f"overrides[{i}].team: no team {override.team!r}")
         problems += _check_condition(rules, override.when, f"overrides[{i}].when", territory_ids)
     return problems
+
+
+def _check_hours(rules: RoutingRules) -> list[str]:
+    """A team's and a member's hours are merged over the defaults: check the result."""
+    problems = []
+    for i, team in enumerate(rules.teams):
+        try:
+            team_hours = team.hours.over(rules.default_hours)
+        except ValidationError as exc:
+            problems += [f"teams[{i}].hours: {_message(e)}" for e in exc.errors()]
+            continue
+        for j, member in enumerate(team.members):
+            try:
+                member.hours.over(team_hours)
+            except ValidationError as exc:
+                where = f"teams[{i}].members[{j}].hours"
+                problems += [f"{where}: {_message(e)}" for e in exc.errors()]
+    return problems
+
+
+def _message(error: Any) -> str:
+    loc = _loc(error["loc"])
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    return msg if loc == "(top level)" else f"{loc}: {msg}"
 
 
 def _check_team_template(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from domain.assign import RosterState
 from domain.engine import decide
 from domain.enrich import enrich_from, index_accounts
-from domain.intake import InvalidSubmission, parse_submission
+from domain.intake import InvalidSubmission, load_submission_json, parse_submission
 from domain.models import Account, Company
 from domain.rules import RoutingRules
 
@@ -31,10 +31,7 @@ class BatchRouter:
         if not line.strip():
             return None
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            return self._error(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
-        try:
+            data = load_submission_json(line)
             lead = (
                 parse_submission(data, id_key=self.id_key)
                 if self.id_key

@@ -22,7 +22,7 @@ from activities.catalog import CatalogError, RowProblem, load_companies, read_ac
 from activities.rules_file import load_rules_file
 from activities.store import Store, database_url
 from domain.assign import RosterState
-from domain.intake import InvalidSubmission, parse_submission
+from domain.intake import InvalidSubmission, load_submission_json, parse_submission
 from domain.lifecycle import FirstActionKind
 from domain.models import Account
 from domain.rules import RoutingRules, RulesError
@@ -484,8 +484,9 @@ def submit(
             if not line.strip():
                 continue
             try:
-                lead = parse_submission(json.loads(line), source="cli", id_key=settings.id_key)
-            except (json.JSONDecodeError, InvalidSubmission) as exc:
+                data = load_submission_json(line)
+                lead = parse_submission(data, source="cli", id_key=settings.id_key)
+            except InvalidSubmission as exc:
                 errors += 1
                 typer.echo(json.dumps({"line": number, "error": str(exc)}))
                 continue
