@@ -35,6 +35,7 @@ class LeadActivities:
         self.slack_webhook_url = slack_webhook_url
         self.http = http or httpx.AsyncClient(timeout=5.0)
         self._companies: tuple[float, dict[str, Company]] | None = None
+        self._rules: tuple[float, RoutingRules] | None = None
 
     def _directory(self) -> dict[str, Company]:
         """The companies CSV, re-read when the file changes."""
@@ -50,7 +51,12 @@ class LeadActivities:
     async def load_rules(self) -> RoutingRules:
         """Pin the rules for this lead: the workflow keeps them for its whole life."""
         try:
-            return load_rules_file(self.rules_path)
+            mtime = self.rules_path.stat().st_mtime
+            if self._rules is None or self._rules[0] != mtime:
+                self._rules = (mtime, load_rules_file(self.rules_path))
+            return self._rules[1]
+        except OSError as exc:
+            raise ApplicationError(f"{self.rules_path}: cannot read the rules file: {exc}") from None
         except RulesError as exc:
             # a broken rules file is fixed by a person; keep retrying until it is
             raise ApplicationError(f"the rules file is invalid:\n{exc}") from None
