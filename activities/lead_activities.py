@@ -56,7 +56,9 @@ class LeadActivities:
                 self._rules = (mtime, load_rules_file(self.rules_path))
             return self._rules[1]
         except OSError as exc:
-            raise ApplicationError(f"{self.rules_path}: cannot read the rules file: {exc}") from None
+            raise ApplicationError(
+                f"{self.rules_path}: cannot read the rules file: {exc}"
+            ) from None
         except RulesError as exc:
             # a broken rules file is fixed by a person; keep retrying until it is
             raise ApplicationError(f"the rules file is invalid:\n{exc}") from None

@@ -92,8 +92,8 @@ def parse_company_size(value: object) -> int:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
-            return int(text)
+        if text.replace(",", "").isdigit() and not text.startswith(","):
+            return int(text.replace(",", ""))
         band = _BAND.match(text)
         if band:
             low = int(band.group(1).replace(",", ""))

@@ -71,13 +71,18 @@ def plan(
         if rule.owner:
             owner = _owner_for(rule, enrichment)
             member = rules.member(owner) if owner else None
-            if owner is None or member is None or not member.active:
+            if owner is None and "{owner_team}" not in rule.team:
+                # e.g. a customer account with no owner: the rule's team takes it
+                reasons.append(
+                    f"Rule {rule.id}: the account has no owner; round-robin in {rule.team}"
+                )
+            elif owner is None or member is None or not member.active:
                 reasons.append(
                     f"Rule {rule.id} matched but {rule.owner.replace('_', ' ')} {owner!r} is not "
                     "an active roster member, so the lead falls through to the next rules"
                 )
                 continue
-            owner_team = rules.team_of(owner)
+            owner_team = rules.team_of(owner) if owner else None
         rule_ids = [rule.id]
         team = None
         if rule.use_overrides:

@@ -1,0 +1,65 @@
+"""Shared fixtures: the shipped rules, changed copies of them, and routing one submission."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pytest
+import yaml
+
+from activities.rules_file import load_rules_file
+from domain.assign import RosterState
+from domain.engine import decide
+from domain.enrich import enrich_from, index_accounts
+from domain.intake import parse_submission
+from domain.models import Account, Company, RoutingDecision
+from domain.rules import RoutingRules, load_rules_text
+from starter.config import DEFAULT_RULES
+from tests.helpers import RouteFn, RulesWith
+
+
+@pytest.fixture(scope="session")
+def rules() -> RoutingRules:
+    return load_rules_file(DEFAULT_RULES)
+
+
+@pytest.fixture(scope="session")
+def rules_text() -> str:
+    return DEFAULT_RULES.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def rules_with(rules_text: str) -> RulesWith:
+    """Rules from a changed copy of the default policy, validated like a rules file."""
+    base = yaml.safe_load(rules_text)
+
+    def build(change: Callable[[dict[str, Any]], None]) -> RoutingRules:
+        data = copy.deepcopy(base)
+        change(data)
+        return load_rules_text(yaml.safe_dump(data, sort_keys=False), source="changed.yaml")
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def route(rules: RoutingRules) -> RouteFn:
+    """Intake, enrich against in-memory directories, classify, plan and assign one lead."""
+
+    def _route(
+        submission: Mapping[str, Any],
+        *,
+        companies: Iterable[Company] = (),
+        accounts: Iterable[Account] = (),
+        state: RosterState | None = None,
+        rules: RoutingRules | None = None,
+    ) -> RoutingDecision:
+        lead = parse_submission(submission)
+        by_domain, by_name = index_accounts(accounts)
+        enrichment = enrich_from(lead, {c.domain: c for c in companies}, by_domain, by_name)
+        roster_state = state if state is not None else RosterState()
+        return decide(lead, enrichment, rules or default_rules, roster_state)
+
+    default_rules = rules
+    return _route
