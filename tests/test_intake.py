@@ -247,3 +247,10 @@ def test_null_and_empty_optional_fields_are_simply_absent() -> None:
     )
     assert (lead.company, lead.country, lead.company_size) == (None, None, None)
     assert lead.warnings == []
+
+
+@pytest.mark.parametrize(("raw", "size"), [("1,000", 1000), ("12,500", 12500), (" 250 ", 250)])
+def test_a_plain_number_with_thousands_separators_is_a_size(raw: str, size: int) -> None:
+    from domain.intake import parse_company_size
+
+    assert parse_company_size(raw) == size

@@ -441,3 +441,13 @@ def test_the_form_size_wins_over_the_companies_directory(route: RouteFn) -> None
     assert decision.tier == Tier.self_serve
     assert decision.territory == "us-east"
     assert decision.rule_ids == ["default-nurture"]
+
+
+def test_a_customer_account_without_an_owner_goes_to_customer_success(route: RouteFn) -> None:
+    account = Account(domain="acme.com", name="Acme", is_customer=True)
+    decision = route({"email": "it@acme.com", "lead_type": "pricing"}, accounts=[account])
+    assert decision.team == "customer-success"
+    assert decision.rule_ids == ["existing-customer"]
+    assert decision.method == "round_robin"
+    assert decision.owner in {"chloe.kowalski", "dev.walsh", "elena.patel"}
+    assert any("has no owner" in r for r in decision.reasons)
