@@ -87,6 +87,40 @@ class NotificationRow(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class DeliveryRow(SQLModel, table=True):
+    """Every accepted webhook delivery, written before the workflow starts.
+
+    The key (Idempotency-Key, the provider's delivery id, or a hash of the body)
+    makes a repeat answer with the same ids; `status` makes this the outbox that
+    starts leads Temporal could not take when they arrived.
+    """
+
+    __tablename__ = "deliveries"
+    key: str = Field(primary_key=True)
+    source: str
+    lead_id: str = Field(index=True)
+    submission_id: str
+    lead_json: str
+    status: str = Field(default="accepted", index=True)  # accepted, queued, started
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+    started_at: datetime | None = None
+
+
+class DeadLetterRow(SQLModel, table=True):
+    """An authenticated submission that was rejected, kept so it can be fixed and retried."""
+
+    __tablename__ = "dead_letters"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    reason: str
+    raw_body: str
+    received_at: datetime = Field(default_factory=_now)
+    retried_at: datetime | None = None
+    lead_id: str | None = None
+
+
 def database_url(value: str | Path) -> str:
     """A SQLAlchemy URL from a URL or a plain file path."""
     text = str(value)
@@ -321,6 +355,119 @@ class Store:
             ).all()
         return [NotificationRow.model_validate(r._mapping) for r in rows]
 
+    # Webhook deliveries (idempotency and the start outbox)
+
+    async def claim_delivery(
+        self, row: DeliveryRow, window_start: datetime | None
+    ) -> DeliveryRow | None:
+        """Record a new delivery; if the key is known (and, with a window, recent), return
+        the existing row instead. Concurrent identical deliveries: exactly one claims it."""
+        async with self.engine.begin() as conn:
+            found = (
+                await conn.execute(select(DeliveryRow).where(DeliveryRow.key == row.key))
+            ).first()
+            if found is not None:
+                existing = DeliveryRow.model_validate(found._mapping)
+                if window_start is None or _aware(existing.created_at) >= window_start:
+                    return existing
+                await conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
+            await conn.execute(
+                DeliveryRow.__table__.insert().values(**row.model_dump())  # type: ignore[attr-defined]
+            )
+        return None
+
+    async def mark_delivery(self, key: str, status: str, error: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error,
+                                  "attempts": DeliveryRow.attempts + 1}  # fmt: skip
+        if status == "started":
+            values["started_at"] = _now()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(DeliveryRow).where(col(DeliveryRow.key) == key).values(**values)
+            )
+
+    async def deliveries_to_start(
+        self, accepted_before: datetime, limit: int = 100
+    ) -> list[DeliveryRow]:
+        """Queued deliveries, and accepted ones a crash may have left unstarted."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(DeliveryRow)
+                    .where(
+                        (col(DeliveryRow.status) == "queued")
+                        | (
+                            (col(DeliveryRow.status) == "accepted")
+                            & (col(DeliveryRow.created_at) < accepted_before)
+                        )
+                    )
+                    .order_by(col(DeliveryRow.created_at))
+                    .limit(limit)
+                )
+            ).all()
+        return [DeliveryRow.model_validate(r._mapping) for r in rows]
+
+    async def delivery(self, key: str) -> DeliveryRow | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(DeliveryRow).where(DeliveryRow.key == key))).first()
+        return DeliveryRow.model_validate(row._mapping) if row else None
+
+    async def latest_delivery_for(self, lead_id: str) -> DeliveryRow | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(DeliveryRow)
+                    .where(DeliveryRow.lead_id == lead_id)
+                    .order_by(col(DeliveryRow.created_at).desc())
+                )
+            ).first()
+        return DeliveryRow.model_validate(row._mapping) if row else None
+
+    async def count_deliveries(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(DeliveryRow.status, func.count()).group_by(col(DeliveryRow.status))
+                )
+            ).all()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # Dead letters
+
+    async def add_dead_letter(self, source: str, reason: str, raw_body: str) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                DeadLetterRow.__table__.insert().values(  # type: ignore[attr-defined]
+                    source=source, reason=reason, raw_body=raw_body, received_at=_now()
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    async def dead_letters(self, include_retried: bool = False) -> list[DeadLetterRow]:
+        query = select(DeadLetterRow).order_by(col(DeadLetterRow.id))
+        if not include_retried:
+            query = query.where(col(DeadLetterRow.retried_at).is_(None))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [DeadLetterRow.model_validate(r._mapping) for r in rows]
+
+    async def dead_letter(self, letter_id: int) -> DeadLetterRow | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(DeadLetterRow).where(DeadLetterRow.id == letter_id))
+            ).first()
+        return DeadLetterRow.model_validate(row._mapping) if row else None
+
+    async def mark_dead_letter_retried(self, letter_id: int, lead_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(DeadLetterRow)
+                .where(col(DeadLetterRow.id) == letter_id)
+                .values(retried_at=_now(), lead_id=lead_id)
+            )
+
     async def assignments_for(self, lead_id: str) -> list[AssignmentRow]:
         async with self.engine.connect() as conn:
             rows = (
@@ -331,6 +478,11 @@ class Store:
                 )
             ).all()
         return [AssignmentRow.model_validate(r._mapping) for r in rows]
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _account(row: Any) -> Account:

@@ -27,6 +27,7 @@ from domain.lifecycle import FirstActionKind
 from domain.models import Account
 from domain.rules import RoutingRules, RulesError
 from starter.batch import BatchRouter
+from starter.cli_api import api, dead_letters_app
 from starter.config import Settings
 from starter.leads import (
     describe_state,
@@ -56,6 +57,8 @@ rules_app = typer.Typer(help="Work with rules files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(owner_app, name="owner")
 app.add_typer(rules_app, name="rules")
+app.add_typer(dead_letters_app, name="dead-letters")
+app.command("api")(api)
 
 err = Console(stderr=True)
 
@@ -427,6 +430,9 @@ def up(
         str | None, typer.Option(help="Use this external Temporal instead of starting one.")
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Submit the bundled sample leads.")] = False,
+    api_port: Annotated[
+        int, typer.Option(help="Port of the HTTP service (webhooks, /docs).")
+    ] = 8000,
 ) -> None:
     """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
 
@@ -442,6 +448,7 @@ def up(
                 ui_port=ui_port,
                 external_address=temporal_address,
                 demo=demo,
+                api_port=api_port,
             )
         )
     except (RuntimeError, ConnectionError, FileNotFoundError) as exc:

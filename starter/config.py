@@ -44,3 +44,26 @@ class Settings:
     slack_webhook_url: str | None = field(
         default_factory=lambda: os.environ.get("LEAD_ROUTER_SLACK_WEBHOOK_URL") or None
     )
+    webhook_secret: str | None = field(
+        default_factory=lambda: os.environ.get("LEAD_ROUTER_WEBHOOK_SECRET") or None
+    )
+    hubspot_secret: str | None = field(
+        default_factory=lambda: os.environ.get("LEAD_ROUTER_HUBSPOT_SECRET") or None
+    )
+    typeform_secret: str | None = field(
+        default_factory=lambda: os.environ.get("LEAD_ROUTER_TYPEFORM_SECRET") or None
+    )
+    api_token: str | None = field(
+        default_factory=lambda: os.environ.get("LEAD_ROUTER_API_TOKEN") or None
+    )
+    form_mappings: Path | None = field(
+        default_factory=lambda: (
+            Path(p) if (p := os.environ.get("LEAD_ROUTER_FORM_MAPPINGS")) else None
+        )
+    )
+    public_url: str | None = field(
+        default_factory=lambda: os.environ.get("LEAD_ROUTER_PUBLIC_URL") or None
+    )
+    dedupe_window_seconds: int = field(
+        default_factory=lambda: int(_env("LEAD_ROUTER_DEDUPE_WINDOW_SECONDS", "600"))
+    )

@@ -22,3 +22,18 @@ async def connect(address: str, namespace: str = "default") -> Client:
             f"cannot reach Temporal at {address} (namespace {namespace}): {exc}. "
             "Start it with `lead-router up`, or pass --address / set TEMPORAL_ADDRESS."
         ) from None
+
+
+class ClientProvider:
+    """One shared client, connected on first use and again after a failed connect,
+    so a service can start (and queue leads) while Temporal is down."""
+
+    def __init__(self, address: str, namespace: str = "default") -> None:
+        self.address = address
+        self.namespace = namespace
+        self._client: Client | None = None
+
+    async def __call__(self) -> Client:
+        if self._client is None:
+            self._client = await connect(self.address, self.namespace)
+        return self._client

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
@@ -19,8 +20,11 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
+from starter.api import create_app
+from starter.cli_api import api_config
 from starter.config import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.devserver import DevServer
+from starter.intake import ClientSource
 from starter.leads import lead_status, start_lead
 from starter.temporal import connect
 from worker import build_worker
@@ -36,6 +40,7 @@ async def run_up(
     ui_port: int,
     external_address: str | None,
     demo: bool,
+    api_port: int = 8000,
 ) -> None:
     if not os.environ.get("LEAD_ROUTER_DATABASE_URL") and not os.environ.get("DATABASE_URL"):
         settings = replace(settings, database_url=str(data_dir / "lead-router.db"))
@@ -60,18 +65,51 @@ async def run_up(
             companies_path=settings.companies_path,
             slack_webhook_url=settings.slack_webhook_url,
         )
+        insecure = bool(api_config(settings, insecure=True, ui_url=None).missing_secrets())
+        if insecure:
+            console.print(
+                "[yellow]webhook secrets not set: the API runs in INSECURE development mode "
+                "(unsigned webhooks accepted). Set LEAD_ROUTER_WEBHOOK_SECRET, "
+                "LEAD_ROUTER_HUBSPOT_SECRET and LEAD_ROUTER_TYPEFORM_SECRET for real use.[/yellow]"
+            )
+        ui_base = server.ui_url if server else None
+        api_app = create_app(
+            api_config(settings, insecure=insecure, ui_url=ui_base), store,
+            _shared(client),
+        )  # fmt: skip
+        api_server = uvicorn.Server(
+            uvicorn.Config(api_app, host="127.0.0.1", port=api_port, log_level="warning")
+        )
         async with build_worker(client, acts, settings.task_queue):
+            api_task = asyncio.create_task(api_server.serve())
+            while not api_server.started:
+                if api_task.done():
+                    raise RuntimeError(f"the API could not start on port {api_port} (in use?)")
+                await asyncio.sleep(0.05)
             address = external_address or (server.address if server else "")
-            print(f"lead-router ready: Temporal {address}, Web UI {ui}", flush=True)
+            print(
+                f"lead-router ready: Temporal {address}, Web UI {ui}, "
+                f"API http://127.0.0.1:{api_port} (docs /docs)",
+                flush=True,
+            )
             if demo:
                 await _demo(client, store, settings)
                 console.print(f"Open {ui} to see each lead's history. Ctrl-C stops.")
             await stop.wait()
-            console.print("stopping: the worker finishes its tasks, then Temporal stops")
+            console.print("stopping: the API and the worker finish, then Temporal stops")
+            api_server.should_exit = True
+            await api_task
     finally:
         await store.close()
         if server is not None:
             server.stop()
+
+
+def _shared(client: Client) -> ClientSource:
+    async def get() -> Client:
+        return client
+
+    return get
 
 
 async def _demo(client: Client, store: Store, settings: Settings) -> None:

@@ -27,14 +27,15 @@ LEADS = [
 class Up:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port, self.ui_port = free_port(), free_port()
+        self.port, self.ui_port, self.api_port = free_port(), free_port(), free_port()
         self.env = {**os.environ, "LEAD_ROUTER_DATABASE_URL": "", "DATABASE_URL": ""}
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> str:
         self.process = subprocess.Popen(
             [str(BIN), "up", "--data-dir", str(self.data_dir),
-             "--temporal-port", str(self.port), "--ui-port", str(self.ui_port)],
+             "--temporal-port", str(self.port), "--ui-port", str(self.ui_port),
+             "--api-port", str(self.api_port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
             start_new_session=True,
         )  # fmt: skip

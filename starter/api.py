@@ -1,0 +1,267 @@
+"""The HTTP service: form webhooks in, lead status and owner actions out."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.store import Store
+from domain.lifecycle import FirstActionKind
+from domain.providers import FormMappings
+from domain.signatures import SignatureError, verify_generic, verify_hubspot_v3, verify_typeform
+from starter.intake import Accepted, ClientSource, IntakeService, Rejected, Source
+from starter.leads import lead_status, reassign_lead, record_action
+
+log = logging.getLogger("lead_router.api")
+MAX_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    task_queue: str
+    id_key: str
+    webhook_secret: str | None = None
+    hubspot_secret: str | None = None
+    typeform_secret: str | None = None
+    api_token: str | None = None
+    insecure: bool = False
+    ui_url: str | None = None
+    namespace: str = "default"
+    public_url: str | None = None
+    mappings: FormMappings = field(default_factory=FormMappings)
+    dedupe_window: timedelta = timedelta(minutes=10)
+    drain_every: float = 1.0
+
+    def missing_secrets(self) -> list[str]:
+        names = {"LEAD_ROUTER_WEBHOOK_SECRET": self.webhook_secret,
+                 "LEAD_ROUTER_HUBSPOT_SECRET": self.hubspot_secret,
+                 "LEAD_ROUTER_TYPEFORM_SECRET": self.typeform_secret}  # fmt: skip
+        return [name for name, value in names.items() if not value]
+
+
+class ActionRequest(BaseModel):
+    owner_id: str = Field(min_length=1)
+    action: Literal["first_touch", "meeting_booked", "disqualified", "reassign"]
+    to: str | None = None
+    reason: str | None = None
+
+
+def _error(status: int, detail: Any, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI:
+    if not config.insecure and config.missing_secrets():
+        raise RuntimeError(
+            "the webhook endpoints need their secrets: set "
+            + ", ".join(config.missing_secrets())
+            + " (or start with --insecure-dev for local development only)"
+        )
+    intake = IntakeService(
+        store, client, task_queue=config.task_queue, id_key=config.id_key,
+        mappings=config.mappings, dedupe_window=config.dedupe_window,
+    )  # fmt: skip
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        drainer = asyncio.create_task(intake.drain_forever(config.drain_every))
+        try:
+            yield
+        finally:
+            drainer.cancel()
+
+    app = FastAPI(
+        title="lead-router",
+        summary="Form webhooks in; lead status and owner actions out.",
+        lifespan=lifespan,
+    )
+    app.state.intake = intake
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if config.insecure and request.url.path.startswith("/webhooks/"):
+            log.warning("INSECURE development mode: %s accepted without a signature check",
+                        request.url.path)  # fmt: skip
+        if request.method == "POST":
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > MAX_BODY:
+                return _error(413, f"body over {MAX_BODY // 1024} KiB")
+        return await call_next(request)
+
+    async def read_body(request: Request) -> bytes | JSONResponse:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _error(
+                415, f"Content-Type must be application/json, not {content_type or 'none'!r}"
+            )
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return _error(413, f"body over {MAX_BODY // 1024} KiB")
+        return body
+
+    def answer(request: Request, accepted: Accepted) -> JSONResponse:
+        base = str(request.base_url).rstrip("/")
+        ui = (f"{config.ui_url.rstrip('/')}/namespaces/{config.namespace}/workflows/"
+              f"{accepted.workflow_id}") if config.ui_url else None  # fmt: skip
+        return JSONResponse(
+            {"lead_id": accepted.lead_id, "workflow_id": accepted.workflow_id,
+             "status": accepted.status, "duplicate": accepted.duplicate,
+             "status_url": f"{base}/leads/{accepted.lead_id}", "temporal_ui_url": ui},
+            status_code=200 if accepted.duplicate else 202,
+        )  # fmt: skip
+
+    async def take(
+        request: Request, source: Source, body: bytes, idempotency_key: str | None
+    ) -> JSONResponse:
+        try:
+            accepted = await intake.accept(source, body, idempotency_key)
+        except Rejected as exc:
+            problems = [{"field": f, "message": m} for f, m in exc.problems]
+            return _error(422, problems, dead_letter_id=exc.dead_letter_id)
+        return answer(request, accepted)
+
+    @app.post("/webhooks/forms", status_code=202, tags=["webhooks"])
+    async def forms_webhook(
+        request: Request,
+        x_lead_router_signature: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Generic JSON form submission, signed with X-Lead-Router-Signature: sha256=<hex>."""
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        if not config.insecure:
+            try:
+                verify_generic(config.webhook_secret or "", body, x_lead_router_signature)
+            except SignatureError as exc:
+                return _error(401, str(exc))
+        return await take(request, Source.forms, body, idempotency_key)
+
+    @app.post("/webhooks/hubspot", status_code=202, tags=["webhooks"])
+    async def hubspot_webhook(
+        request: Request,
+        x_hubspot_signature_v3: Annotated[str | None, Header()] = None,
+        x_hubspot_request_timestamp: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """HubSpot form submission (fields as name/value pairs), HubSpot v3 signature."""
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        if not config.insecure:
+            uri = str(request.url)
+            if config.public_url:
+                query = f"?{request.url.query}" if request.url.query else ""
+                uri = config.public_url.rstrip("/") + request.url.path + query
+            try:
+                verify_hubspot_v3(
+                    config.hubspot_secret or "", request.method, uri, body,
+                    x_hubspot_signature_v3, x_hubspot_request_timestamp, int(time.time() * 1000),
+                )  # fmt: skip
+            except SignatureError as exc:
+                return _error(401, str(exc))
+        return await take(request, Source.hubspot, body, idempotency_key)
+
+    @app.post("/webhooks/typeform", status_code=202, tags=["webhooks"])
+    async def typeform_webhook(
+        request: Request,
+        typeform_signature: Annotated[str | None, Header()] = None,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Typeform form_response event, Typeform-Signature: sha256=<base64>."""
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        if not config.insecure:
+            try:
+                verify_typeform(config.typeform_secret or "", body, typeform_signature)
+            except SignatureError as exc:
+                return _error(401, str(exc))
+        return await take(request, Source.typeform, body, idempotency_key)
+
+    @app.get("/leads/{lead_id}", tags=["leads"])
+    async def get_lead(lead_id: str) -> Response:
+        """The lead's status query: owner, team, SLA deadline, every decision so far."""
+        try:
+            state = await lead_status(await client(), lead_id)
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                delivery = await store.latest_delivery_for(lead_id)
+                if delivery is not None and delivery.status != "started":
+                    return JSONResponse({"lead_id": lead_id, "status": "queued"})
+                return _error(404, f"no lead {lead_id}")
+            return _error(503, f"Temporal: {exc.message}")
+        except ConnectionError as exc:
+            return _error(503, str(exc))
+        return Response(state.model_dump_json(), media_type="application/json")
+
+    @app.post("/leads/{lead_id}/actions", tags=["leads"])
+    async def act(
+        lead_id: str, action: ActionRequest, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN."""
+        if not config.api_token and not config.insecure:
+            return _error(503, "actions are off: set LEAD_ROUTER_API_TOKEN")
+        if config.api_token:
+            given = (authorization or "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(given, config.api_token):
+                return _error(401, "missing or wrong bearer token")
+        try:
+            connected = await client()
+            if action.action == "reassign":
+                if not action.to or not action.reason:
+                    return _error(422, [{"field": "to" if not action.to else "reason",
+                                         "message": "required for reassign"}])  # fmt: skip
+                state = await reassign_lead(connected, lead_id, action.to, action.reason)
+                return Response(state.model_dump_json(), media_type="application/json")
+            outcome = await record_action(
+                connected, lead_id, action.owner_id, FirstActionKind(action.action)
+            )
+            return Response(outcome.model_dump_json(), media_type="application/json")
+        except WorkflowUpdateFailedError as exc:
+            return _error(409, getattr(exc.cause, "message", None) or str(exc.cause or exc))
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                return _error(404, f"no open lead {lead_id}")
+            return _error(503, f"Temporal: {exc.message}")
+        except ConnectionError as exc:
+            return _error(503, str(exc))
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> JSONResponse:
+        """Temporal and database reachability; 503 if either is down."""
+        checks: dict[str, str] = {}
+        try:
+            connected = await client()
+            await asyncio.wait_for(connected.service_client.check_health(), timeout=3)
+            checks["temporal"] = "ok"
+        except Exception as exc:  # any failure means "not reachable", with why
+            checks["temporal"] = f"unreachable: {exc}"
+        try:
+            async with store.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
+
+    return app

@@ -1,0 +1,189 @@
+"""Taking in form deliveries: verify, map, validate, record, start. Never lose one.
+
+Shared by the HTTP service and `lead-router dead-letters retry`. Every accepted
+delivery is written to the app database before its workflow starts; if Temporal
+is unreachable it waits there (status `queued`) and a drainer starts it later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from activities.store import DeliveryRow, Store
+from domain.intake import InvalidSubmission, load_submission_json, parse_submission
+from domain.models import Lead
+from domain.providers import (
+    FormMappings,
+    PayloadError,
+    ProviderSubmission,
+    from_generic,
+    from_hubspot,
+    from_typeform,
+    load_mappings_text,
+)
+from starter.leads import start_lead
+
+log = logging.getLogger("lead_router.intake")
+
+
+class Source(StrEnum):
+    forms = "forms"
+    hubspot = "hubspot"
+    typeform = "typeform"
+
+
+PARSERS: dict[Source, Callable[[Any, FormMappings], ProviderSubmission]] = {
+    Source.forms: from_generic,
+    Source.hubspot: from_hubspot,
+    Source.typeform: from_typeform,
+}
+
+
+class Rejected(Exception):
+    """The delivery is authenticated but cannot become a lead; one entry per bad field."""
+
+    def __init__(self, problems: list[tuple[str, str]], dead_letter_id: int | None = None) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+        self.problems = problems
+        self.dead_letter_id = dead_letter_id
+
+
+@dataclass(frozen=True)
+class Accepted:
+    lead_id: str
+    workflow_id: str
+    status: str  # "started", "queued", or "accepted" (a twin delivery is starting it)
+    duplicate: bool
+
+
+def load_mappings(path: Path | None) -> FormMappings:
+    if path is None:
+        return FormMappings()
+    try:
+        return load_mappings_text(path.read_text(encoding="utf-8"), source=str(path))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the form mapping file: {exc.strerror}") from None
+
+
+ClientSource = Callable[[], Awaitable[Client]]
+
+
+class IntakeService:
+    def __init__(
+        self,
+        store: Store,
+        client: ClientSource,
+        *,
+        task_queue: str,
+        id_key: str,
+        mappings: FormMappings,
+        dedupe_window: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.task_queue = task_queue
+        self.id_key = id_key
+        self.mappings = mappings
+        self.dedupe_window = dedupe_window
+
+    def to_lead(self, source: Source, body: bytes) -> tuple[Lead, ProviderSubmission]:
+        """Parse and map; raises `Rejected` with one entry per bad field."""
+        try:
+            payload = load_submission_json(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise Rejected([("body", "is not UTF-8 text")]) from None
+        except InvalidSubmission as exc:
+            raise Rejected([(exc.field, exc.message)]) from None
+        try:
+            mapped = PARSERS[source](payload, self.mappings)
+        except PayloadError as exc:
+            raise Rejected(exc.problems) from None
+        try:
+            lead = parse_submission(mapped.submission, source=source.value, id_key=self.id_key)
+        except InvalidSubmission as exc:
+            raise Rejected([(exc.field, exc.message)]) from None
+        return lead, mapped
+
+    async def accept(
+        self, source: Source, body: bytes, idempotency_key: str | None = None
+    ) -> Accepted:
+        """Take an authenticated delivery. A rejected one goes to the dead-letter table."""
+        try:
+            lead, mapped = self.to_lead(source, body)
+        except Rejected as exc:
+            text = body.decode("utf-8", "replace")
+            exc.dead_letter_id = await self.store.add_dead_letter(source.value, str(exc), text)
+            raise
+        return await self.record_and_start(
+            source, lead, body, idempotency_key or mapped.delivery_id
+        )
+
+    async def record_and_start(
+        self, source: Source, lead: Lead, body: bytes, delivery_key: str | None
+    ) -> Accepted:
+        if delivery_key:
+            key, window = f"{source.value}:id:{delivery_key}", None
+        else:
+            # no delivery id: an identical body within the window is the same delivery
+            digest = hashlib.sha256(body).hexdigest()
+            key, window = f"{source.value}:body:{digest}", datetime.now(UTC) - self.dedupe_window
+        row = DeliveryRow(
+            key=key,
+            source=source.value,
+            lead_id=lead.lead_id,
+            submission_id=uuid.uuid5(uuid.NAMESPACE_URL, key).hex,
+            lead_json=lead.model_dump_json(),
+        )
+        existing = await self.store.claim_delivery(row, window)
+        if existing is not None:
+            return Accepted(existing.lead_id, existing.lead_id, existing.status, duplicate=True)
+        status = await self.start(row)
+        return Accepted(lead.lead_id, lead.lead_id, status, duplicate=False)
+
+    async def start(self, row: DeliveryRow) -> str:
+        """Start (or join) the lead's workflow; on a Temporal outage leave it queued."""
+        lead = Lead.model_validate_json(row.lead_json)
+        try:
+            client = await self.client()
+            await start_lead(
+                client, lead, self.task_queue, submission_id=row.submission_id,
+                received_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
+            )  # fmt: skip
+        except (RPCError, ConnectionError, RuntimeError, OSError) as exc:
+            log.warning("Temporal unavailable, lead %s queued: %s", lead.lead_id, exc)
+            await self.store.mark_delivery(row.key, "queued", str(exc)[:500])
+            return "queued"
+        await self.store.mark_delivery(row.key, "started")
+        return "started"
+
+    async def drain_once(self, grace: timedelta = timedelta(seconds=30)) -> int:
+        """Start what is queued (or was left accepted by a crash). Returns how many started."""
+        started = 0
+        for row in await self.store.deliveries_to_start(datetime.now(UTC) - grace):
+            if await self.start(row) == "started":
+                started += 1
+            else:
+                break  # still down: try again on the next round
+        return started
+
+    async def drain_forever(self, every: float = 1.0) -> None:
+        while True:
+            try:
+                count = await self.drain_once()
+                if count:
+                    log.info("started %d queued lead(s)", count)
+            except Exception:  # the drainer must survive anything and try again
+                log.exception("outbox drain failed")
+            await asyncio.sleep(every)
