@@ -377,8 +377,11 @@ class Store:
         return None
 
     async def mark_delivery(self, key: str, status: str, error: str | None = None) -> None:
-        values: dict[str, Any] = {"status": status, "last_error": error,
-                                  "attempts": DeliveryRow.attempts + 1}  # fmt: skip
+        values: dict[str, Any] = {
+            "status": status,
+            "last_error": error,
+            "attempts": DeliveryRow.attempts + 1,
+        }
         if status == "started":
             values["started_at"] = _now()
         async with self.engine.begin() as conn:

@@ -7,13 +7,17 @@ workflow's history (the server's clock, on this same machine).
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -23,8 +27,11 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from bench.leads import submissions
 from domain.intake import parse_submission
+from domain.signatures import sign_generic
+from starter.api import ApiConfig, create_app
 from starter.binaries import temporal_cli
-from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
+from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
+from starter.devserver import free_port
 from starter.leads import start_lead
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
@@ -52,7 +59,9 @@ async def assigned_at(client: Client, workflow_id: str) -> float | None:
     return None
 
 
-async def run(count: int, rate: float) -> dict[str, Any]:
+async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
+    """Offer `count` leads at `rate` per second, by `via` "client" (start_workflow) or
+    "webhook" (signed POSTs to the HTTP service on loopback), and time each to its owner."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=["--log-level", "error", *dev_server_flags()],
@@ -64,30 +73,26 @@ async def run(count: int, rate: float) -> dict[str, Any]:
         queue = f"bench-{uuid.uuid4().hex[:6]}"
         tag = uuid.uuid4().hex[:6]
         async with env, build_worker(env.client, acts, queue):
+            submit, close = await _submitter(via, env.client, store, queue)
             sent: dict[str, float] = {}
             started = time.perf_counter()
+            tasks = []
             for i, raw in enumerate(submissions(count, seed=11)):
                 local, domain = str(raw["email"]).split("@")
-                lead = parse_submission({**raw, "email": f"{local}+{tag}@{domain}"}, source="bench")
+                raw = {**raw, "email": f"{local}+{tag}@{domain}"}
                 target = started + i / rate
                 await asyncio.sleep(max(0.0, target - time.perf_counter()))
-                sent[lead.lead_id] = time.time()
-                await start_lead(env.client, lead, queue)
-            latencies: list[float] = []
-            deadline = time.time() + 60
-            pending = dict(sent)
-            while pending and time.time() < deadline:
-                for lead_id, t0 in list(pending.items()):
-                    at = await assigned_at(env.client, lead_id)
-                    if at is not None:
-                        latencies.append((at - t0) * 1000)
-                        del pending[lead_id]
-                if pending:
-                    await asyncio.sleep(0.2)
+                tasks.append(asyncio.create_task(submit(raw, sent)))
+            await asyncio.gather(*tasks)
+            offered_s = time.perf_counter() - started
+            latencies = await _collect(env.client, sent)
+            await close()
         await store.close()
     return {
+        "via": via,
         "leads": count,
         "offered_per_s": rate,
+        "offered_seconds": round(offered_s, 1),
         "assigned": len(latencies),
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
@@ -96,10 +101,84 @@ async def run(count: int, rate: float) -> dict[str, Any]:
     }
 
 
+Submit = Callable[[dict[str, Any], dict[str, float]], Awaitable[None]]
+
+
+async def _submitter(
+    via: str, client: Client, store: Store, queue: str
+) -> tuple[Submit, Callable[[], Awaitable[None]]]:
+    if via == "client":
+
+        async def by_client(raw: dict[str, Any], sent: dict[str, float]) -> None:
+            lead = parse_submission(raw, source="bench")
+            sent[lead.lead_id] = time.time()
+            await start_lead(client, lead, queue)
+
+        async def nothing() -> None:
+            return None
+
+        return by_client, nothing
+    secret = "bench-secret"
+    config = ApiConfig(
+        task_queue=queue,
+        id_key=Settings().id_key,
+        webhook_secret=secret,
+        hubspot_secret=secret,
+        typeform_secret=secret,
+    )
+
+    async def shared() -> Client:
+        return client
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config, store, shared), host="127.0.0.1", port=port, log_level="error"
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+
+    async def by_webhook(raw: dict[str, Any], sent: dict[str, float]) -> None:
+        body = json.dumps(raw).encode()
+        headers = {
+            "content-type": "application/json",
+            "x-lead-router-signature": sign_generic(secret, body),
+        }
+        t0 = time.time()
+        response = await http.post("/webhooks/forms", content=body, headers=headers)
+        response.raise_for_status()
+        sent[response.json()["lead_id"]] = t0
+
+    async def close() -> None:
+        await http.aclose()
+        server.should_exit = True
+        await serving
+
+    return by_webhook, close
+
+
+async def _collect(client: Client, sent: dict[str, float]) -> list[float]:
+    latencies: list[float] = []
+    deadline = time.time() + 120
+    pending = dict(sent)
+    while pending and time.time() < deadline:
+        for lead_id, t0 in list(pending.items()):
+            at = await assigned_at(client, lead_id)
+            if at is not None:
+                latencies.append((at - t0) * 1000)
+                del pending[lead_id]
+        if pending:
+            await asyncio.sleep(0.2)
+    return latencies
+
+
 if __name__ == "__main__":
-    import json
     import sys
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     r = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
-    print(json.dumps(asyncio.run(run(n, r)), indent=2))
+    v = sys.argv[3] if len(sys.argv) > 3 else "client"
+    print(json.dumps(asyncio.run(run(n, r, v)), indent=2))

@@ -23,12 +23,23 @@ OUR_FIELDS = frozenset(
 
 # HubSpot's standard contact properties, as its forms name them.
 HUBSPOT_DEFAULTS = {
-    "email": "email", "firstname": "first_name", "lastname": "last_name", "company": "company",
-    "numemployees": "company_size", "company_size": "company_size", "industry": "industry",
-    "country": "country", "state": "state", "jobtitle": "job_title", "message": "message",
-    "lead_type": "lead_type", "product_interest": "product_interest",
-    "utm_source": "utm_source", "utm_medium": "utm_medium", "utm_campaign": "utm_campaign",
-}  # fmt: skip
+    "email": "email",
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "company": "company",
+    "numemployees": "company_size",
+    "company_size": "company_size",
+    "industry": "industry",
+    "country": "country",
+    "state": "state",
+    "jobtitle": "job_title",
+    "message": "message",
+    "lead_type": "lead_type",
+    "product_interest": "product_interest",
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+}
 
 
 class PayloadError(ValueError):
@@ -125,8 +136,13 @@ def from_hubspot(payload: Any, mappings: FormMappings) -> ProviderSubmission:
     form_id = _str(payload.get("formId") or payload.get("formGuid"))
     mapping = mappings.hubspot.get(form_id) if form_id else None
     renames = {**HUBSPOT_DEFAULTS, **(mapping.fields if mapping else {})}
-    out = _apply(raw, FormMapping(fields={k: v for k, v in renames.items() if k in raw},
-                                  defaults=mapping.defaults if mapping else {}))  # fmt: skip
+    out = _apply(
+        raw,
+        FormMapping(
+            fields={k: v for k, v in renames.items() if k in raw},
+            defaults=mapping.defaults if mapping else {},
+        ),
+    )
     context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
     page = payload.get("pageUrl") or (context or {}).get("pageUri")
     if page and "page_url" not in out:

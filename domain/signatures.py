@@ -38,8 +38,20 @@ def sign_hubspot_v3(secret: str, method: str, uri: str, body: bytes, timestamp: 
 
 def hubspot_uri(uri: str) -> str:
     """HubSpot signs the URI with these URL-encoded characters decoded."""
-    for encoded in ("%3A", "%2F", "%3F", "%40", "%21", "%24", "%27", "%28", "%29", "%2A",
-                    "%2C", "%3B"):  # fmt: skip
+    for encoded in (
+        "%3A",
+        "%2F",
+        "%3F",
+        "%40",
+        "%21",
+        "%24",
+        "%27",
+        "%28",
+        "%29",
+        "%2A",
+        "%2C",
+        "%3B",
+    ):
         uri = uri.replace(encoded, unquote(encoded)).replace(encoded.lower(), unquote(encoded))
     return uri
 

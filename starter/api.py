@@ -47,9 +47,11 @@ class ApiConfig:
     drain_every: float = 1.0
 
     def missing_secrets(self) -> list[str]:
-        names = {"LEAD_ROUTER_WEBHOOK_SECRET": self.webhook_secret,
-                 "LEAD_ROUTER_HUBSPOT_SECRET": self.hubspot_secret,
-                 "LEAD_ROUTER_TYPEFORM_SECRET": self.typeform_secret}  # fmt: skip
+        names = {
+            "LEAD_ROUTER_WEBHOOK_SECRET": self.webhook_secret,
+            "LEAD_ROUTER_HUBSPOT_SECRET": self.hubspot_secret,
+            "LEAD_ROUTER_TYPEFORM_SECRET": self.typeform_secret,
+        }
         return [name for name, value in names.items() if not value]
 
 
@@ -72,9 +74,13 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
             + " (or start with --insecure-dev for local development only)"
         )
     intake = IntakeService(
-        store, client, task_queue=config.task_queue, id_key=config.id_key,
-        mappings=config.mappings, dedupe_window=config.dedupe_window,
-    )  # fmt: skip
+        store,
+        client,
+        task_queue=config.task_queue,
+        id_key=config.id_key,
+        mappings=config.mappings,
+        dedupe_window=config.dedupe_window,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -96,8 +102,9 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         if config.insecure and request.url.path.startswith("/webhooks/"):
-            log.warning("INSECURE development mode: %s accepted without a signature check",
-                        request.url.path)  # fmt: skip
+            log.warning(
+                "INSECURE development mode: %s accepted without a signature check", request.url.path
+            )
         if request.method == "POST":
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY:
@@ -119,14 +126,25 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
 
     def answer(request: Request, accepted: Accepted) -> JSONResponse:
         base = str(request.base_url).rstrip("/")
-        ui = (f"{config.ui_url.rstrip('/')}/namespaces/{config.namespace}/workflows/"
-              f"{accepted.workflow_id}") if config.ui_url else None  # fmt: skip
+        ui = (
+            (
+                f"{config.ui_url.rstrip('/')}/namespaces/{config.namespace}/workflows/"
+                f"{accepted.workflow_id}"
+            )
+            if config.ui_url
+            else None
+        )
         return JSONResponse(
-            {"lead_id": accepted.lead_id, "workflow_id": accepted.workflow_id,
-             "status": accepted.status, "duplicate": accepted.duplicate,
-             "status_url": f"{base}/leads/{accepted.lead_id}", "temporal_ui_url": ui},
+            {
+                "lead_id": accepted.lead_id,
+                "workflow_id": accepted.workflow_id,
+                "status": accepted.status,
+                "duplicate": accepted.duplicate,
+                "status_url": f"{base}/leads/{accepted.lead_id}",
+                "temporal_ui_url": ui,
+            },
             status_code=200 if accepted.duplicate else 202,
-        )  # fmt: skip
+        )
 
     async def take(
         request: Request, source: Source, body: bytes, idempotency_key: str | None
@@ -173,9 +191,14 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
                 uri = config.public_url.rstrip("/") + request.url.path + query
             try:
                 verify_hubspot_v3(
-                    config.hubspot_secret or "", request.method, uri, body,
-                    x_hubspot_signature_v3, x_hubspot_request_timestamp, int(time.time() * 1000),
-                )  # fmt: skip
+                    config.hubspot_secret or "",
+                    request.method,
+                    uri,
+                    body,
+                    x_hubspot_signature_v3,
+                    x_hubspot_request_timestamp,
+                    int(time.time() * 1000),
+                )
             except SignatureError as exc:
                 return _error(401, str(exc))
         return await take(request, Source.hubspot, body, idempotency_key)
@@ -228,8 +251,15 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
             connected = await client()
             if action.action == "reassign":
                 if not action.to or not action.reason:
-                    return _error(422, [{"field": "to" if not action.to else "reason",
-                                         "message": "required for reassign"}])  # fmt: skip
+                    return _error(
+                        422,
+                        [
+                            {
+                                "field": "to" if not action.to else "reason",
+                                "message": "required for reassign",
+                            }
+                        ],
+                    )
                 state = await reassign_lead(connected, lead_id, action.to, action.reason)
                 return Response(state.model_dump_json(), media_type="application/json")
             outcome = await record_action(

@@ -108,8 +108,13 @@ def dead_letters_list(
     for column in ("id", "source", "received", "reason", "retried"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r["id"]), str(r["source"]), str(r["received_at"])[:19],
-                      str(r["reason"]), str(r["retried_at"] or "-"))  # fmt: skip
+        table.add_row(
+            str(r["id"]),
+            str(r["source"]),
+            str(r["received_at"])[:19],
+            str(r["reason"]),
+            str(r["retried_at"] or "-"),
+        )
     Console().print(table)
 
 
@@ -134,10 +139,12 @@ def dead_letters_retry(
             if letter.retried_at is not None:
                 raise ValueError(f"dead letter {letter_id} was already retried as {letter.lead_id}")
             intake = IntakeService(
-                store, ClientProvider(settings.temporal_address, settings.temporal_namespace),
-                task_queue=settings.task_queue, id_key=settings.id_key,
+                store,
+                ClientProvider(settings.temporal_address, settings.temporal_namespace),
+                task_queue=settings.task_queue,
+                id_key=settings.id_key,
                 mappings=load_mappings(settings.form_mappings),
-            )  # fmt: skip
+            )
             body = letter.raw_body.encode("utf-8")
             source = Source(letter.source)
             lead, _ = intake.to_lead(source, body)

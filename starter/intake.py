@@ -158,9 +158,12 @@ class IntakeService:
         try:
             client = await self.client()
             await start_lead(
-                client, lead, self.task_queue, submission_id=row.submission_id,
+                client,
+                lead,
+                self.task_queue,
+                submission_id=row.submission_id,
                 received_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
-            )  # fmt: skip
+            )
         except (RPCError, ConnectionError, RuntimeError, OSError) as exc:
             log.warning("Temporal unavailable, lead %s queued: %s", lead.lead_id, exc)
             await self.store.mark_delivery(row.key, "queued", str(exc)[:500])

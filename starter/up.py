@@ -74,9 +74,10 @@ async def run_up(
             )
         ui_base = server.ui_url if server else None
         api_app = create_app(
-            api_config(settings, insecure=insecure, ui_url=ui_base), store,
+            api_config(settings, insecure=insecure, ui_url=ui_base),
+            store,
             _shared(client),
-        )  # fmt: skip
+        )
         api_server = uvicorn.Server(
             uvicorn.Config(api_app, host="127.0.0.1", port=api_port, log_level="warning")
         )
