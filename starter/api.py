@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,10 +13,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, Header, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -23,6 +28,7 @@ from activities.store import Store
 from domain.lifecycle import FirstActionKind
 from domain.providers import FormMappings
 from domain.signatures import SignatureError, verify_generic, verify_hubspot_v3, verify_typeform
+from starter.codec import CodecError, EncryptionCodec
 from starter.intake import Accepted, ClientSource, IntakeService, Rejected, Source
 from starter.leads import lead_status, reassign_lead, record_action
 
@@ -45,6 +51,9 @@ class ApiConfig:
     mappings: FormMappings = field(default_factory=FormMappings)
     dedupe_window: timedelta = timedelta(minutes=10)
     drain_every: float = 1.0
+    codec_keys: dict[str, bytes] | None = None
+    codec_token: str | None = None
+    codec_origin: str | None = None
 
     def missing_secrets(self) -> list[str]:
         names = {
@@ -275,6 +284,9 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         except ConnectionError as exc:
             return _error(503, str(exc))
 
+    if config.codec_keys:
+        _codec_routes(app, config)
+
     @app.get("/healthz", tags=["service"])
     async def healthz() -> JSONResponse:
         """Temporal and database reachability; 503 if either is down."""
@@ -295,3 +307,46 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
 
     return app
+
+
+def _codec_routes(app: FastAPI, config: ApiConfig) -> None:
+    """The Temporal Web UI's codec server: decrypt payloads for those allowed to see them."""
+    if not config.codec_token:
+        raise RuntimeError("the codec endpoints need LEAD_ROUTER_CODEC_TOKEN")
+    codec = EncryptionCodec(config.codec_keys or {})
+    if config.codec_origin:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[config.codec_origin],
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+            allow_credentials=True,
+        )
+
+    async def convert(request: Request, authorization: str | None, encode: bool) -> Response:
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given, config.codec_token or ""):
+            return _error(401, "missing or wrong bearer token")
+        try:
+            body = json.loads(await request.body())
+            payloads = [json_format.ParseDict(p, Payload()) for p in body.get("payloads", [])]
+            out = await (codec.encode(payloads) if encode else codec.decode(payloads))
+        except (ValueError, TypeError, AttributeError, json_format.ParseError, CodecError) as exc:
+            return _error(400, f"not a payloads document: {exc}")
+        except InvalidTag:
+            return _error(400, "a payload does not decrypt with the configured keys")
+        return JSONResponse({"payloads": [json_format.MessageToDict(p) for p in out]})
+
+    @app.post("/codec/encode", tags=["codec"])
+    async def codec_encode(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """Encrypt payloads (Temporal codec server protocol)."""
+        return await convert(request, authorization, encode=True)
+
+    @app.post("/codec/decode", tags=["codec"])
+    async def codec_decode(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """Decrypt payloads for the Temporal Web UI (Temporal codec server protocol)."""
+        return await convert(request, authorization, encode=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from activities.store import Store
 from starter.api import ApiConfig, create_app
+from starter.codec import keys_from_env
 from starter.config import Settings
 from starter.intake import IntakeService, Rejected, Source, load_mappings
 from starter.temporal import ClientProvider
@@ -40,6 +42,9 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         public_url=settings.public_url,
         mappings=load_mappings(settings.form_mappings),
         dedupe_window=timedelta(seconds=settings.dedupe_window_seconds),
+        codec_keys=keys_from_env(),
+        codec_token=os.environ.get("LEAD_ROUTER_CODEC_TOKEN") or None,
+        codec_origin=os.environ.get("LEAD_ROUTER_CODEC_CORS_ORIGIN") or None,
     )
 
 

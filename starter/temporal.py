@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from starter.codec import data_converter
 from starter.telemetry import tracing_interceptor
 
 
@@ -14,7 +14,7 @@ async def connect(address: str, namespace: str = "default") -> Client:
         return await Client.connect(
             address,
             namespace=namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(),
             interceptors=[tracing_interceptor()],
         )
     except RuntimeError as exc:
