@@ -37,6 +37,9 @@ from worker import build_worker
 from workflows.search_attributes import dev_server_flags
 
 
+EXTRA: list[str] = []
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
@@ -64,7 +67,7 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
     "webhook" (signed POSTs to the HTTP service on loopback), and time each to its owner."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=["--log-level", "error", *dev_server_flags()],
+        dev_server_extra_args=["--log-level", "error", *dev_server_flags(), *EXTRA],
         data_converter=pydantic_data_converter,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +123,7 @@ async def _submitter(
         return by_client, nothing
     secret = "bench-secret"
     config = ApiConfig(
+        rate_limit_per_minute=0,
         task_queue=queue,
         id_key=Settings().id_key,
         webhook_secret=secret,

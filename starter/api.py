@@ -31,6 +31,7 @@ from domain.signatures import SignatureError, verify_generic, verify_hubspot_v3,
 from starter.codec import CodecError, EncryptionCodec
 from starter.intake import Accepted, ClientSource, IntakeService, Rejected, Source
 from starter.leads import lead_status, reassign_lead, record_action
+from starter.ratelimit import RateLimiter
 
 log = logging.getLogger("lead_router.api")
 MAX_BODY = 64 * 1024
@@ -51,6 +52,7 @@ class ApiConfig:
     mappings: FormMappings = field(default_factory=FormMappings)
     dedupe_window: timedelta = timedelta(minutes=10)
     drain_every: float = 1.0
+    rate_limit_per_minute: int = 600
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
@@ -105,11 +107,19 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         lifespan=lifespan,
     )
     app.state.intake = intake
+    limiter = RateLimiter(config.rate_limit_per_minute) if config.rate_limit_per_minute else None
 
     @app.middleware("http")
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        if limiter and request.url.path.startswith("/webhooks/"):
+            address = request.client.host if request.client else "unknown"
+            wait = limiter.allow(address)
+            if wait > 0:
+                response = _error(429, f"too many requests from {address}; retry later")
+                response.headers["Retry-After"] = str(max(1, round(wait)))
+                return response
         if config.insecure and request.url.path.startswith("/webhooks/"):
             log.warning(
                 "INSECURE development mode: %s accepted without a signature check", request.url.path

@@ -42,6 +42,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         public_url=settings.public_url,
         mappings=load_mappings(settings.form_mappings),
         dedupe_window=timedelta(seconds=settings.dedupe_window_seconds),
+        rate_limit_per_minute=settings.rate_limit_per_minute,
         codec_keys=keys_from_env(),
         codec_token=os.environ.get("LEAD_ROUTER_CODEC_TOKEN") or None,
         codec_origin=os.environ.get("LEAD_ROUTER_CODEC_CORS_ORIGIN") or None,

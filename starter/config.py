@@ -64,6 +64,9 @@ class Settings:
     public_url: str | None = field(
         default_factory=lambda: os.environ.get("LEAD_ROUTER_PUBLIC_URL") or None
     )
+    rate_limit_per_minute: int = field(
+        default_factory=lambda: int(_env("LEAD_ROUTER_RATE_LIMIT_PER_MINUTE", "600"))
+    )
     dedupe_window_seconds: int = field(
         default_factory=lambda: int(_env("LEAD_ROUTER_DEDUPE_WINDOW_SECONDS", "600"))
     )
