@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The app-database tests also run on PostgreSQL: scripts/ensure-postgres.sh starts one
+# (installing it from Debian's packages if it can) and prints its URL.
 test: lint
-	$(BIN)/python -m pytest
+	LEAD_ROUTER_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

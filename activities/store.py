@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, event, func
+from sqlalchemy import DateTime, UniqueConstraint, event, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import Field, SQLModel, col, delete, select, update
 
@@ -22,6 +23,9 @@ from domain.assign import assign as choose_owner
 from domain.enrich import company_name_key
 from domain.models import Account, Assignment, RoutingPlan
 from domain.rules import RoutingRules
+
+
+_TIMESTAMP = DateTime(timezone=True)  # PostgreSQL keeps the zone; SQLite stores UTC text
 
 
 def _now() -> datetime:
@@ -44,7 +48,7 @@ class OwnerRow(SQLModel, table=True):
     owner_id: str = Field(primary_key=True)
     away: bool = False
     open_leads: int = 0
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now, sa_type=_TIMESTAMP)
 
 
 class RoundRobinRow(SQLModel, table=True):
@@ -67,7 +71,7 @@ class AssignmentRow(SQLModel, table=True):
     method: str
     decision_json: str
     released: bool = False
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=_TIMESTAMP)
 
 
 class NotificationRow(SQLModel, table=True):
@@ -83,8 +87,8 @@ class NotificationRow(SQLModel, table=True):
     text: str
     slack_status: str = "not_configured"  # not_configured, pending, sent
     slack_attempts: int = 0
-    created_at: datetime = Field(default_factory=_now)
-    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now, sa_type=_TIMESTAMP)
+    sent_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -104,8 +108,8 @@ class DeliveryRow(SQLModel, table=True):
     status: str = Field(default="accepted", index=True)  # accepted, queued, started
     attempts: int = 0
     last_error: str | None = None
-    created_at: datetime = Field(default_factory=_now)
-    started_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now, sa_type=_TIMESTAMP)
+    started_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
 
 
 class DeadLetterRow(SQLModel, table=True):
@@ -116,8 +120,8 @@ class DeadLetterRow(SQLModel, table=True):
     source: str
     reason: str
     raw_body: str
-    received_at: datetime = Field(default_factory=_now)
-    retried_at: datetime | None = None
+    received_at: datetime = Field(default_factory=_now, sa_type=_TIMESTAMP)
+    retried_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
     lead_id: str | None = None
 
 
@@ -154,6 +158,12 @@ class Store:
         self.engine = create_async_engine(self.url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
+
+    async def _serialize(self, conn: AsyncConnection) -> None:
+        """One roster writer at a time. SQLite: BEGIN IMMEDIATE already holds the write
+        lock. PostgreSQL: a transaction-scoped advisory lock (every worker, every host)."""
+        if self.engine.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7411)"))
 
     async def init(self) -> Store:
         async with self.engine.begin() as conn:
@@ -219,6 +229,7 @@ class Store:
 
     async def set_away(self, owner_id: str, away: bool) -> None:
         async with self.engine.begin() as conn:
+            await self._serialize(conn)
             await _ensure_owners(conn, [owner_id])
             await conn.execute(
                 update(OwnerRow)
@@ -240,6 +251,7 @@ class Store:
     ) -> Assignment:
         """Assign once per (lead, step): a repeat returns the recorded answer unchanged."""
         async with self.engine.begin() as conn:
+            await self._serialize(conn)
             existing = await _recorded(conn, lead_id, step)
             if existing is not None:
                 return existing
@@ -265,6 +277,7 @@ class Store:
     async def record_manual(self, lead_id: str, step: int, assignment: Assignment) -> Assignment:
         """Record an assignment chosen by a person (manual reassign), once per step."""
         async with self.engine.begin() as conn:
+            await self._serialize(conn)
             existing = await _recorded(conn, lead_id, step)
             if existing is not None:
                 return existing
@@ -292,6 +305,7 @@ class Store:
     async def release(self, lead_id: str, step: int) -> bool:
         """Drop the owner's open-lead count for this step, once. True if it changed now."""
         async with self.engine.begin() as conn:
+            await self._serialize(conn)
             row = (
                 await conn.execute(
                     select(AssignmentRow).where(
@@ -371,10 +385,16 @@ class Store:
                 if window_start is None or _aware(existing.created_at) >= window_start:
                     return existing
                 await conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
-            await conn.execute(
-                DeliveryRow.__table__.insert().values(**row.model_dump())  # type: ignore[attr-defined]
-            )
-        return None
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(
+                        DeliveryRow.__table__.insert().values(**row.model_dump())  # type: ignore[attr-defined]
+                    )
+            except IntegrityError:
+                pass  # a twin delivery claimed it first (PostgreSQL): answer with its row
+            else:
+                return None
+        return await self.delivery(row.key)
 
     async def mark_delivery(self, key: str, status: str, error: str | None = None) -> None:
         values: dict[str, Any] = {

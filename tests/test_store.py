@@ -1,13 +1,17 @@
-"""The app database on a real SQLite file: idempotent assignment, exact counts, accounts."""
+"""The app database on a real SQLite file, and on a real PostgreSQL when one is configured
+(LEAD_ROUTER_TEST_POSTGRES_URL; `make test` starts one where it can): idempotent
+assignment, exact counts, accounts."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import SQLModel
 
 from activities.store import Store
 from domain.models import Account, RoutingPlan
@@ -23,13 +27,28 @@ def plan_for(team: str = TEAM, owner: str | None = None) -> RoutingPlan:
     )  # fmt: skip
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store(tmp_path / "app" / "lead-router.db").init()
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        opened = await Store(tmp_path / "app" / "lead-router.db").init()
+    else:
+        opened = await fresh_postgres_store()
     try:
         yield opened
     finally:
         await opened.close()
+
+
+async def fresh_postgres_store() -> Store:
+    url = os.environ.get("LEAD_ROUTER_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: LEAD_ROUTER_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL here: set LEAD_ROUTER_TEST_POSTGRES_URL to test it")
+    store = Store(url)
+    async with store.engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+    return await store.init()
 
 
 async def open_leads(store: Store) -> dict[str, int]:
@@ -37,9 +56,13 @@ async def open_leads(store: Store) -> dict[str, int]:
     return {owner: s.open_leads for owner, s in state.owners.items() if s.open_leads}
 
 
-async def test_the_database_file_is_created_on_disk(store: Store, tmp_path: Path) -> None:
-    assert (tmp_path / "app" / "lead-router.db").is_file()
-    assert await store.count_accounts() == 0
+async def test_the_database_file_is_created_on_disk(tmp_path: Path) -> None:
+    store = await Store(tmp_path / "app" / "lead-router.db").init()
+    try:
+        assert (tmp_path / "app" / "lead-router.db").is_file()
+        assert await store.count_accounts() == 0
+    finally:
+        await store.close()
 
 
 async def test_assigning_the_same_step_twice_returns_the_same_owner(
@@ -187,3 +210,19 @@ async def test_state_survives_reopening_the_file(tmp_path: Path, rules: RoutingR
         assert await reopened.assign("lead-1", 0, plan_for(), rules) == result
     finally:
         await reopened.close()
+
+
+async def test_twenty_identical_deliveries_at_once_claim_exactly_once(store: Store) -> None:
+    from activities.store import DeliveryRow
+
+    rows = [
+        DeliveryRow(key="forms:id:abc", source="forms", lead_id="lead-1", submission_id=f"s{i}",
+                    lead_json="{}")
+        for i in range(20)
+    ]  # fmt: skip
+    claims = await asyncio.gather(*(store.claim_delivery(row, None) for row in rows))
+    fresh = [c for c in claims if c is None]
+    assert len(fresh) == 1
+    winners = {c.submission_id for c in claims if c is not None}
+    assert len(winners) == 1  # every twin is answered with the one recorded delivery
+    assert (await store.count_deliveries()) == {"accepted": 1}
