@@ -28,6 +28,7 @@ from domain.models import Account
 from domain.rules import RoutingRules, RulesError
 from starter.batch import BatchRouter
 from starter.cli_api import api, dead_letters_app
+from starter.codec import new_key
 from starter.config import Settings
 from starter.leads import (
     describe_state,
@@ -335,6 +336,14 @@ def owner_back(
 ) -> None:
     """Mark an owner available again."""
     _set_away(owner_id, False, rules, database)
+
+
+@app.command("new-key")
+def new_key_command(
+    key_id: Annotated[str, typer.Argument(help="A name for the key, kept in each payload.")] = "k1",
+) -> None:
+    """Print a fresh AES-256 key as id:base64key, for LEAD_ROUTER_CODEC_KEYS."""
+    typer.echo(f"{key_id}:{new_key()}")
 
 
 @rules_app.command("check")
