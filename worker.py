@@ -22,6 +22,7 @@ from activities.store import Store
 from starter.config import Settings
 from starter.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.search_attributes import ensure_registered
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
 
@@ -55,6 +56,9 @@ def build_worker(client: Client, acts: LeadActivities, task_queue: str) -> Worke
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
+    added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
+    if added:
+        logging.info("registered search attributes %s", ", ".join(added))
     store = await Store(settings.database_url).init()
     acts = LeadActivities(
         store,

@@ -28,6 +28,7 @@ from starter.intake import ClientSource
 from starter.leads import lead_status, start_lead
 from starter.temporal import connect
 from worker import build_worker
+from workflows.search_attributes import ensure_registered
 
 console = Console(stderr=True)
 
@@ -53,6 +54,7 @@ async def run_up(
     try:
         if external_address:
             client = await connect(external_address, settings.temporal_namespace)
+            await ensure_registered(client)  # the embedded server gets them as flags
             ui = "your Temporal Web UI"
         else:
             server = DevServer(data_dir, temporal_port, ui_port)

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.plan import describe_sla, plan
     from domain.rules import RoutingRules
     from domain.sla import business_deadline
+    from workflows.search_attributes import lead_attributes
 
 STEP_TIMEOUT = timedelta(seconds=30)
 KEEP_TRYING = RetryPolicy(
@@ -105,12 +106,13 @@ class LeadRoutingWorkflow:
 
     @workflow.run
     async def run(self, submission: Submission) -> Outcome:
+        self._publish()
         rules, enrichment = await asyncio.gather(self._load_rules(), self._enrich())
         self._rules, self._enrichment = rules, enrichment
         self._cls = classify(self._lead, enrichment, rules)
         self._plan = plan(self._lead, enrichment, self._cls, rules)
         self._home_team = self._plan.team
-        assignment = await self._assign(self._plan)
+        assignment = await self._assign(self._plan, summary=_route_summary(self._plan))
         await self._take(
             assignment,
             "initial",
@@ -145,7 +147,11 @@ class LeadRoutingWorkflow:
                 await workflow.wait_condition(
                     self._has_event,
                     timeout=remaining,
-                    timeout_summary=f"SLA for {self._owner} until {self._deadline:%Y-%m-%d %H:%M} UTC",
+                    timeout_summary=(
+                        f"wait for {self._owner}'s first action until "
+                        f"{self._deadline:%Y-%m-%d %H:%M} UTC "
+                        f"(SLA {describe_sla(self._sla_seconds)}, level {self._level})"
+                    ),
                 )
                 return
             except TimeoutError:
@@ -179,7 +185,7 @@ class LeadRoutingWorkflow:
                 self._lead,
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=ENRICH_RETRY,
-                summary=f"enrich: company {self._lead.email_domain}, CRM account match",
+                summary=f"enrich {self._lead.email_domain}: firmographics, spam signals, CRM account",
             )
         except ActivityError as exc:
             # never a stuck lead: route on what the form says, and say so
@@ -193,11 +199,11 @@ class LeadRoutingWorkflow:
         self,
         routing: RoutingPlan,
         *,
+        summary: str,
         teams: list[str] | None = None,
         exclude: list[str] | None = None,
     ) -> Assignment:
         assert self._rules is not None
-        where = ", ".join(teams) if teams else routing.team
         return await workflow.execute_activity_method(
             LeadActivities.assign_owner,
             AssignRequest(
@@ -210,7 +216,7 @@ class LeadRoutingWorkflow:
             ),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
-            summary=f"assign step {self._step}: {where} by rule {', '.join(routing.rule_ids)}",
+            summary=summary,
         )
 
     async def _release(self) -> None:
@@ -224,7 +230,9 @@ class LeadRoutingWorkflow:
             summary=f"release {self._owner}'s open-lead count",
         )
 
-    def _notify(self, kind: str, recipient: str | None, text: str) -> None:
+    def _notify(
+        self, kind: str, recipient: str | None, text: str, summary: str | None = None
+    ) -> None:
         """Fire and forget: a slow or failing Slack never holds up routing."""
         handle = workflow.start_activity_method(
             LeadActivities.notify,
@@ -237,7 +245,7 @@ class LeadRoutingWorkflow:
             ),
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=NOTIFY_RETRY,
-            summary=f"notify {recipient or 'nobody'}: {kind}",
+            summary=f"notify {recipient or 'nobody'}: {summary or kind.replace('_', ' ')}",
         )
         handle.add_done_callback(_swallow)
         self._notes = [n for n in self._notes if not n.done()] + [handle]
@@ -302,8 +310,9 @@ class LeadRoutingWorkflow:
                 assignment.owner,
                 f"New {self._lead.lead_type.value} lead {self._lead.lead_id} for you "
                 f"({assignment.team}); {due}",
+                f"assigned by {assignment.method.replace('_', ' ')} in {assignment.team}; {due}",
             )
-        workflow.set_current_details(self._details())
+        self._publish()
 
     async def _escalate(self) -> None:
         assert self._rules is not None and self._plan is not None and self._home_team is not None
@@ -319,7 +328,13 @@ class LeadRoutingWorkflow:
             self._step += 1
             routing = self._plan.model_copy(update={"preferred_owner": None})
             assignment = await self._assign(
-                routing, teams=step.teams, exclude=self._missed + self._unavailable
+                routing,
+                summary=(
+                    f"escalate to level {step.level}: {missed_by or 'nobody'} missed the SLA; "
+                    f"round-robin in {', '.join(step.teams)}"
+                ),
+                teams=step.teams,
+                exclude=self._missed + self._unavailable,
             )
             if assignment.owner is None:
                 continue
@@ -373,7 +388,7 @@ class LeadRoutingWorkflow:
             ),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
-            summary=f"manual reassign to {request.owner_id}",
+            summary=f"manual reassign to {request.owner_id} ({team}): {request.reason}",
         )
         self._home_team, self._ladder_index, self._level = team, 0, 0
         sla = self._plan.sla_seconds if self._plan.sla_seconds is not None else None
@@ -390,9 +405,13 @@ class LeadRoutingWorkflow:
         await self._release()
         self._step += 1
         routing = self._plan.model_copy(update={"preferred_owner": None})
+        chain = self._rules.fallback_chain(self._team)
         assignment = await self._assign(
             routing,
-            teams=self._rules.fallback_chain(self._team),
+            summary=(
+                f"reassign at once: {away.owner_id} is unavailable; round-robin in {', '.join(chain)}"
+            ),
+            teams=chain,
             exclude=self._missed + self._unavailable,
         )
         why = f"{away.owner_id} became unavailable ({away.reason}); reassigned at once"
@@ -409,7 +428,9 @@ class LeadRoutingWorkflow:
         await self._release()
         self._step += 1
         self._home_team, self._ladder_index, self._level = self._plan.team, 0, 0
-        assignment = await self._assign(self._plan)
+        assignment = await self._assign(
+            self._plan, summary=f"trial activated: {_route_summary(self._plan)}"
+        )
         await self._take(
             assignment,
             "trial_activation",
@@ -434,6 +455,7 @@ class LeadRoutingWorkflow:
                 if sooner < self._deadline:
                     self._deadline, self._sla_seconds, tightened = sooner, again.sla_seconds, True
                     self._deadline_moved = True
+                    self._publish()
         self._resubmissions.append(
             Resubmission(
                 submission_id=submission.submission_id,
@@ -461,7 +483,7 @@ class LeadRoutingWorkflow:
             reassignments=reassignments,
             decisions=self._decisions,
         )
-        workflow.set_current_details(self._details())
+        self._publish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if any(not note.done() for note in self._notes):
             # let notifications in flight land, but never hold the lead open for Slack
@@ -548,13 +570,60 @@ class LeadRoutingWorkflow:
             first_action=self._action.action.value if self._action else None,
         )
 
-    def _details(self) -> str:
-        sla = describe_sla(self._sla_seconds)
-        due = f" until {self._deadline:%Y-%m-%d %H:%M} UTC" if self._deadline else ""
-        return (
-            f"**{self._status.value}** · owner {self._owner or '-'} · team {self._team or '-'} · "
-            f"escalation level {self._level} · SLA {sla}{due}"
+    def _publish(self) -> None:
+        """Show the live state: search attributes to find the lead, details to read it."""
+        enrichment = self._enrichment
+        waiting = self._status is LeadStatus.waiting_first_action
+        workflow.upsert_search_attributes(
+            lead_attributes(
+                status=self._status.value,
+                lead_type=self._lead.lead_type.value,
+                source=self._lead.source,
+                tier=self._cls.tier.value if self._cls and self._cls.tier else None,
+                team=self._team,
+                owner=self._owner,
+                company_domain=enrichment.company_domain if enrichment else None,
+                sla_due_at=self._deadline if waiting else None,
+                escalation_level=self._level,
+            )
         )
+        workflow.set_current_details(self._details())
+
+    def _details(self) -> str:
+        """The live state, in Markdown, as the Web UI shows it above the history."""
+        tier = self._cls.tier.value if self._cls and self._cls.tier else "tier unknown"
+        head = f"**{self._status.value}** · {self._lead.lead_type.value} · {tier}"
+        if self._action is not None:
+            head += f" · {self._action.action.value} by {self._action.owner_id}"
+        due = (
+            f", due {self._deadline:%Y-%m-%d %H:%M} UTC"
+            if self._deadline and self._status is LeadStatus.waiting_first_action
+            else ""
+        )
+        rules = (
+            f"rule {', '.join(self._plan.rule_ids)} (rules {self._plan.rules_version})"
+            if self._plan
+            else "rules not loaded yet"
+        )
+        return "\n\n".join(
+            [
+                head,
+                f"owner {self._owner or '-'} · team {self._team or '-'} · "
+                f"SLA {describe_sla(self._sla_seconds)}{due} · escalation level {self._level}",
+                f"{rules} · missed by {', '.join(self._missed) or 'nobody'} · "
+                f"{len(self._resubmissions)} resubmission(s)",
+            ]
+        )
+
+
+def _route_summary(routing: RoutingPlan) -> str:
+    """What the assign step will do, in the words of the rule that decided it."""
+    rule = ", ".join(routing.rule_ids)
+    sla = describe_sla(routing.sla_seconds)
+    if routing.preferred_owner:
+        method = (routing.owner_method or "direct owner").replace("_", " ")
+        return f"route by rule {rule}: {routing.preferred_owner}, the {method}, in {routing.team}; SLA {sla}"
+    return f"route by rule {rule}: round-robin in {routing.team}; SLA {sla}"
 
 
 def _swallow(task: Any) -> None:
