@@ -148,10 +148,14 @@ def from_hubspot(payload: Any, mappings: FormMappings) -> ProviderSubmission:
     if page and "page_url" not in out:
         out["page_url"] = page
     submitted = payload.get("submittedAt")
+    notes = []
     if isinstance(submitted, int) and not isinstance(submitted, bool) and "submitted_at" not in out:
-        out["submitted_at"] = datetime.fromtimestamp(submitted / 1000, UTC).isoformat()
+        try:
+            out["submitted_at"] = datetime.fromtimestamp(submitted / 1000, UTC).isoformat()
+        except (ValueError, OSError, OverflowError):
+            notes.append(f"submittedAt {submitted} is not a time; ignored")
     delivery = _str(payload.get("submissionId") or payload.get("conversionId"))
-    return ProviderSubmission(out, delivery, form_id)
+    return ProviderSubmission(out, delivery, form_id, notes)
 
 
 _ANSWER_KEYS = ("text", "email", "number", "boolean", "date", "url", "phone_number", "file_url")

@@ -73,6 +73,12 @@ class ActionRequest(BaseModel):
     reason: str | None = None
 
 
+def _bearer_matches(header: str | None, token: str) -> bool:
+    """`Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235)."""
+    scheme, _, given = (header or "").strip().partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
 def _error(status: int, detail: Any, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
@@ -244,15 +250,14 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         """The lead's status query: owner, team, SLA deadline, every decision so far."""
         try:
             state = await lead_status(await client(), lead_id)
-        except RPCError as exc:
-            if exc.status is RPCStatusCode.NOT_FOUND:
-                delivery = await store.latest_delivery_for(lead_id)
-                if delivery is not None and delivery.status != "started":
-                    return JSONResponse({"lead_id": lead_id, "status": "queued"})
+        except (RPCError, ConnectionError) as exc:
+            # not started yet (or Temporal is down): a queued delivery is still an answer
+            delivery = await store.latest_delivery_for(lead_id)
+            if delivery is not None and delivery.status != "started":
+                return JSONResponse({"lead_id": lead_id, "status": "queued"})
+            if isinstance(exc, RPCError) and exc.status is RPCStatusCode.NOT_FOUND:
                 return _error(404, f"no lead {lead_id}")
-            return _error(503, f"Temporal: {exc.message}")
-        except ConnectionError as exc:
-            return _error(503, str(exc))
+            return _error(503, f"Temporal: {getattr(exc, 'message', exc)}")
         return Response(state.model_dump_json(), media_type="application/json")
 
     @app.post("/leads/{lead_id}/actions", tags=["leads"])
@@ -262,10 +267,8 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN."""
         if not config.api_token and not config.insecure:
             return _error(503, "actions are off: set LEAD_ROUTER_API_TOKEN")
-        if config.api_token:
-            given = (authorization or "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(given, config.api_token):
-                return _error(401, "missing or wrong bearer token")
+        if config.api_token and not _bearer_matches(authorization, config.api_token):
+            return _error(401, "missing or wrong bearer token")
         try:
             connected = await client()
             if action.action == "reassign":
@@ -334,8 +337,7 @@ def _codec_routes(app: FastAPI, config: ApiConfig) -> None:
         )
 
     async def convert(request: Request, authorization: str | None, encode: bool) -> Response:
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, config.codec_token or ""):
+        if not _bearer_matches(authorization, config.codec_token or ""):
             return _error(401, "missing or wrong bearer token")
         try:
             body = json.loads(await request.body())

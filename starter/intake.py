@@ -143,7 +143,11 @@ class IntakeService:
             key=key,
             source=source.value,
             lead_id=lead.lead_id,
-            submission_id=uuid.uuid5(uuid.NAMESPACE_URL, key).hex,
+            # a provider's delivery id always names the same submission; an identical body
+            # after the window is a new one, so the workflow records it as a resubmission
+            submission_id=uuid.uuid5(uuid.NAMESPACE_URL, key).hex
+            if window is None
+            else uuid.uuid4().hex,
             lead_json=lead.model_dump_json(),
         )
         existing = await self.store.claim_delivery(row, window)
