@@ -24,7 +24,6 @@ from domain.enrich import company_name_key
 from domain.models import Account, Assignment, RoutingPlan
 from domain.rules import RoutingRules
 
-
 _TIMESTAMP = DateTime(timezone=True)  # PostgreSQL keeps the zone; SQLite stores UTC text
 
 

@@ -36,7 +36,6 @@ from starter.leads import start_lead
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
 
-
 EXTRA: list[str] = []
 
 
