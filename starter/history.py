@@ -1,0 +1,176 @@
+"""Lead histories as files, and what a lead's history recorded.
+
+The files are the JSON of the Temporal Web UI's download and of `temporal workflow
+show --output json` (optionally gzipped). From a history we read back the inputs
+routing used at the time: the submission, the rules the lead pinned, the enrichment
+result and each assignment's plan.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from google.protobuf.json_format import ParseError
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
+
+from domain.lifecycle import AssignRequest, Submission
+from domain.models import Enrichment
+from domain.rules import RoutingRules
+from starter.codec import ENCODING, CodecError, data_converter
+from workflows.lead_routing import LeadRoutingWorkflow
+
+SUFFIXES = (".json.gz", ".json")
+WORKFLOW_TYPE = LeadRoutingWorkflow.__name__
+ENCRYPTED = ENCODING.decode()
+T = TypeVar("T")
+
+
+class HistoryFileError(ValueError):
+    """A path that is not a readable history; the message names the file."""
+
+
+def history_files(paths: Iterable[Path]) -> list[Path]:
+    """The files given, and every *.json / *.json.gz below each folder given, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p))
+            if not inside:
+                raise HistoryFileError(f"{path}: no history files (*.json, *.json.gz) in it")
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise HistoryFileError(f"{path}: no such file or folder")
+    return found
+
+
+def _suffix(path: Path) -> str | None:
+    return next((s for s in SUFFIXES if path.name.endswith(s)), None)
+
+
+def workflow_id_of(path: Path) -> str:
+    """A history file carries no workflow id: the file name stands in for it."""
+    suffix = _suffix(path)
+    return path.name[: -len(suffix)] if suffix else path.stem
+
+
+def read_history(path: Path) -> WorkflowHistory:
+    try:
+        raw = path.read_bytes()
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise HistoryFileError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HistoryFileError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from None
+    if isinstance(data, list):  # some UI versions download the bare list of events
+        data = {"events": data}
+    try:
+        history = WorkflowHistory.from_json(workflow_id_of(path), data)
+    except (ValueError, ParseError) as exc:
+        raise HistoryFileError(f"{path}: not a Temporal history: {exc}") from None
+    if not history.events or history.events[0].event_type != (
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+    ):
+        raise HistoryFileError(
+            f"{path}: not a complete history: the first event must be WorkflowExecutionStarted"
+        )
+    return history
+
+
+def write_history(history: WorkflowHistory, out: Path) -> None:
+    """Write the history's JSON; a name ending in .gz is gzipped."""
+    text = history.to_json() + "\n"
+    data = gzip.compress(text.encode(), mtime=0) if out.name.endswith(".gz") else text.encode()
+    out.write_bytes(data)
+
+
+async def fetch_history(client: Client, lead_id: str, run_id: str | None = None) -> WorkflowHistory:
+    return await client.get_workflow_handle(lead_id, run_id=run_id).fetch_history()
+
+
+def event_name(value: int) -> str:
+    """EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> ActivityTaskScheduled, as the Web UI shows it."""
+    name = EventType.Name(value).removeprefix("EVENT_TYPE_")  # type: ignore[arg-type]
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+@dataclass
+class RecordedLead:
+    """What a lead's history recorded, decoded with the project's data converter."""
+
+    path: Path
+    lead_id: str
+    submission: Submission
+    rules: RoutingRules | None = None
+    enrichment: Enrichment | None = None  # None: enrichment failed, routed on form data
+    assignments: list[AssignRequest] = field(default_factory=list)
+
+
+async def _decode(converter: DataConverter, payloads: Payloads, kind: type[T]) -> T:
+    values = await converter.decode(list(payloads.payloads), [kind])
+    return values[0]  # type: ignore[no-any-return]
+
+
+async def recorded_lead(
+    path: Path, history: WorkflowHistory, converter: DataConverter | None = None
+) -> RecordedLead:
+    """The inputs and decisions of a LeadRoutingWorkflow history, as they were then.
+
+    Payloads decode with the project's converter: encrypted ones need the keys
+    that sealed them (LEAD_ROUTER_CODEC_KEYS).
+    """
+    converter = converter or data_converter()
+    start = history.events[0].workflow_execution_started_event_attributes
+    if start.workflow_type.name != WORKFLOW_TYPE:
+        raise HistoryFileError(
+            f"{path}: a {start.workflow_type.name} history, not a {WORKFLOW_TYPE} one"
+        )
+    try:
+        submission = await _decode(converter, start.input, Submission)
+        lead = RecordedLead(path, submission.lead.lead_id, submission)
+        scheduled: dict[int, str] = {}
+        for event in history.events:
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                attrs = event.activity_task_scheduled_event_attributes
+                scheduled[event.event_id] = attrs.activity_type.name
+                if attrs.activity_type.name == "assign_owner":
+                    lead.assignments.append(await _decode(converter, attrs.input, AssignRequest))
+            elif event.HasField("activity_task_completed_event_attributes"):
+                done = event.activity_task_completed_event_attributes
+                name = scheduled.get(done.scheduled_event_id)
+                if name == "load_rules":
+                    lead.rules = await _decode(converter, done.result, RoutingRules)
+                elif name == "enrich_lead":
+                    lead.enrichment = await _decode(converter, done.result, Enrichment)
+    except (ValueError, TypeError, KeyError, RuntimeError) as exc:  # pydantic, codec, encoding
+        hint = ""
+        if isinstance(exc, CodecError) or ENCRYPTED in str(exc):
+            hint = " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
+        raise HistoryFileError(f"{path}: a payload does not decode: {exc}{hint}") from None
+    return lead
+
+
+async def recorded_leads(paths: Sequence[Path]) -> tuple[list[RecordedLead], list[str]]:
+    """Every readable lead history among `paths`, and one problem line per other file."""
+    converter = data_converter()
+    leads: list[RecordedLead] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            leads.append(await recorded_lead(path, read_history(path), converter))
+        except HistoryFileError as exc:
+            problems.append(str(exc))
+    return leads, problems

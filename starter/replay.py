@@ -1,0 +1,162 @@
+"""Replaying lead histories against the current workflow code.
+
+A history replays when today's code makes the same commands, in the same order, as
+the code that wrote it. When it does not, we find the first event it diverges at by
+replaying ever shorter prefixes of the history (a handful of replays, failures only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistory
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.workflow import NondeterminismError
+
+from starter.codec import ENCODING, data_converter, keys_from_env
+from starter.history import HistoryFileError, event_name, read_history
+from workflows.lead_routing import LeadRoutingWorkflow
+
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
+_TASK_STARTED = EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+
+
+@dataclass
+class ReplayOutcome:
+    path: Path
+    events: int = 0
+    error: str | None = None  # None: the history replays
+    nondeterministic: bool = False
+    diverging_event: str | None = None  # "event 39 ActivityTaskScheduled release_assignment"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def line(self) -> str:
+        if self.error is None:
+            return f"ok    {self.path} ({self.events} events)"
+        if self.nondeterministic:
+            at = f" at {self.diverging_event}" if self.diverging_event else ""
+            return f"FAIL  {self.path}: non-deterministic{at}: {self.error}"
+        if self.error.startswith(str(self.path)):  # a file error names the file itself
+            return f"FAIL  {self.error}"
+        return f"FAIL  {self.path}: {self.error}"
+
+
+@cache
+def _quiet_runtime() -> Runtime:
+    """Core logs each failed workflow task as a warning; we report it ourselves."""
+    quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
+
+
+def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
+    """Set up as the worker is: the project's data converter (with the payload codec
+    when keys are configured) and the same sandbox."""
+    return Replayer(
+        workflows=list(workflows),
+        data_converter=data_converter(),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
+        ),
+        runtime=_quiet_runtime(),
+    )
+
+
+async def replay_files(
+    paths: Sequence[Path],
+    workflows: Sequence[type] = WORKFLOWS,
+    on_outcome: Callable[[ReplayOutcome], None] = lambda outcome: None,
+) -> list[ReplayOutcome]:
+    """Replay every file, in order; each outcome also goes to `on_outcome` once known."""
+    outcomes: list[ReplayOutcome] = []
+    replayed: list[tuple[ReplayOutcome, WorkflowHistory]] = []
+    replayer = make_replayer(workflows)
+
+    async def histories() -> AsyncIterator[WorkflowHistory]:
+        for path in paths:
+            outcome = ReplayOutcome(path)
+            outcomes.append(outcome)
+            try:
+                history = read_history(path)
+            except HistoryFileError as exc:
+                outcome.error = str(exc)
+                on_outcome(outcome)
+                continue
+            outcome.events = len(history.events)
+            replayed.append((outcome, history))
+            yield history
+
+    async with replayer.workflow_replay_iterator(histories()) as results:
+        async for result in results:
+            outcome, history = replayed[-1]
+            failure = result.replay_failure
+            if failure is not None:
+                outcome.error = _message(failure)
+                if isinstance(failure, NondeterminismError):
+                    outcome.nondeterministic = True
+                    outcome.diverging_event = await first_diverging_event(replayer, history)
+                elif _sealed_without_keys(history):
+                    outcome.error += (
+                        " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
+                    )
+            on_outcome(outcome)
+    return outcomes
+
+
+async def first_diverging_event(replayer: Replayer, history: WorkflowHistory) -> str | None:
+    """Bisect on history prefixes: the shortest prefix that fails ends at the culprit."""
+    events = list(history.events)
+    # a prefix must reach the first workflow task, or there is nothing to replay
+    passes = next(
+        (i for i, e in enumerate(events, 1) if e.event_type == _TASK_STARTED), len(events)
+    )
+    fails = len(events)  # a prefix of `passes` events replays; one of `fails` does not
+    if await _fails(replayer, history.workflow_id, events[:passes]):
+        return _describe(events[passes - 1])
+    while fails - passes > 1:
+        middle = (passes + fails) // 2
+        if await _fails(replayer, history.workflow_id, events[:middle]):
+            fails = middle
+        else:
+            passes = middle
+    return _describe(events[fails - 1])
+
+
+async def _fails(replayer: Replayer, workflow_id: str, events: list[HistoryEvent]) -> bool:
+    result = await replayer.replay_workflow(
+        WorkflowHistory(workflow_id, events), raise_on_replay_failure=False
+    )
+    return result.replay_failure is not None
+
+
+def _describe(event: HistoryEvent) -> str:
+    what = f"event {event.event_id} {event_name(event.event_type)}"
+    if event.HasField("activity_task_scheduled_event_attributes"):
+        what += f" {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    return what
+
+
+def _message(failure: Exception) -> str:
+    """Core wraps its reason in a debug dump; keep the sentence a person reads."""
+    text = str(failure)
+    start = text.find('message: "')
+    if start >= 0:
+        start += len('message: "')
+        end = text.find('", ', start)
+        return text[start : end if end > 0 else None]
+    return text
+
+
+def _sealed_without_keys(history: WorkflowHistory) -> bool:
+    start = history.events[0].workflow_execution_started_event_attributes
+    sealed = any(p.metadata.get("encoding") == ENCODING for p in start.input.payloads)
+    return sealed and keys_from_env() is None

@@ -1,0 +1,105 @@
+"""The committed corpus replays against today's workflow code; a changed command
+sequence does not, unless it is behind `workflow.patched`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from starter.cli import app
+from starter.history import history_files
+from starter.replay import replay_files
+from tests.replay.variants import PatchedPause, UnguardedPause
+
+CORPUS = Path(__file__).parents[1] / "histories"
+FILES = history_files([CORPUS])
+PATHS_OF_THE_WORKFLOW = {
+    "first-action-in-time", "escalation-level-1", "escalation-level-2", "escalation-level-3",
+    "unowned-review", "manual-reassign", "owner-away", "duplicate-join", "trial-activation",
+    "after-hours-arrival",
+}  # fmt: skip
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads(gzip.decompress((CORPUS / f"{name}.json.gz").read_bytes()))  # type: ignore[no-any-return]
+
+
+def activity_events(history: dict[str, Any], activity: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in history["events"]
+        if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
+        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"] == activity
+    ]
+
+
+def test_the_corpus_has_a_history_for_every_path() -> None:
+    names = {f.name.removesuffix(".json.gz") for f in FILES}
+    assert names >= PATHS_OF_THE_WORKFLOW
+    assert sum(f.stat().st_size for f in FILES) < 400_000
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
+async def test_every_history_replays(path: Path) -> None:
+    [outcome] = await replay_files([path])
+    assert outcome.ok, outcome.line()
+    assert outcome.events > 20
+
+
+async def test_a_tampered_activity_type_fails_at_that_event(tmp_path: Path) -> None:
+    history = load("escalation-level-1")
+    release = activity_events(history, "release_assignment")[0]
+    release["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "free_the_owner"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(history))
+
+    [outcome] = await replay_files([tampered])
+    assert outcome.nondeterministic
+    assert outcome.diverging_event == (
+        f"event {release['eventId']} ActivityTaskScheduled free_the_owner"
+    )
+    assert "free_the_owner" in (outcome.error or "")
+
+
+async def test_a_new_timer_fails_replay_and_the_same_change_patched_passes() -> None:
+    unguarded = await replay_files(FILES, workflows=[UnguardedPause])
+    assert [o.path for o in unguarded if o.ok] == []
+    enrich = activity_events(load("first-action-in-time"), "enrich_lead")[0]
+    first = next(o for o in unguarded if o.path.name == "first-action-in-time.json.gz")
+    assert first.diverging_event == f"event {enrich['eventId']} ActivityTaskScheduled enrich_lead"
+
+    patched = await replay_files(FILES, workflows=[PatchedPause])
+    assert [o.line() for o in patched if not o.ok] == []
+
+
+def test_replay_command_names_the_history_and_the_event(tmp_path: Path) -> None:
+    history = load("owner-away")
+    assign = activity_events(history, "assign_owner")[1]
+    assign["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "assign_someone"
+    (tmp_path / "owner-away-edited.json").write_text(json.dumps(history))
+    good = CORPUS / "manual-reassign.json.gz"
+
+    result = CliRunner().invoke(app, ["replay", str(good), str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"ok    {good} (")
+    assert lines[1].startswith(f"FAIL  {tmp_path / 'owner-away-edited.json'}: non-deterministic")
+    assert f"at event {assign['eventId']} ActivityTaskScheduled assign_someone" in lines[1]
+    assert "1 of 2 histories replay; 1 fail" in result.stderr
+
+
+def test_replay_command_names_a_broken_file_by_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"events": [\n  {"eventId": "1",,}\n]}\n')
+    result = CliRunner().invoke(app, ["replay", str(broken)])
+    assert result.exit_code == 1
+    assert f"FAIL  {broken}:2:" in result.stdout and "not valid JSON" in result.stdout
+
+    missing = CliRunner().invoke(app, ["replay", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.stderr

@@ -1,0 +1,41 @@
+"""Changed versions of LeadRoutingWorkflow, as a developer might write them, for the
+replay tests. They keep the workflow type name, as a deployed change would.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.lifecycle import Outcome, Submission
+    from domain.models import Enrichment
+    from workflows.lead_routing import LeadRoutingWorkflow
+
+
+@workflow.defn(name="LeadRoutingWorkflow")
+class UnguardedPause(LeadRoutingWorkflow):
+    """Waits a second before enriching: a new timer in the middle of the command sequence."""
+
+    @workflow.run
+    async def run(self, submission: Submission) -> Outcome:
+        return await super().run(submission)
+
+    async def _enrich(self) -> Enrichment:
+        await workflow.sleep(timedelta(seconds=1), summary="let the CRM sync settle")
+        return await super()._enrich()
+
+
+@workflow.defn(name="LeadRoutingWorkflow")
+class PatchedPause(LeadRoutingWorkflow):
+    """The same change behind `workflow.patched`: old histories replay without it."""
+
+    @workflow.run
+    async def run(self, submission: Submission) -> Outcome:
+        return await super().run(submission)
+
+    async def _enrich(self) -> Enrichment:
+        if workflow.patched("pause-before-enrich"):
+            await workflow.sleep(timedelta(seconds=1), summary="let the CRM sync settle")
+        return await super()._enrich()
