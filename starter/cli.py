@@ -562,3 +562,9 @@ def reassign(
         _settings(address, namespace), lambda c: reassign_lead(c, lead_id, to, reason)
     )
     typer.echo("\n".join(describe_state(state)))
+
+
+# Replay and safe changes: history export, replay, simulate, backtest
+from starter.cli_history import register as register_history_commands  # noqa: E402
+
+register_history_commands(app)

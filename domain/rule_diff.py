@@ -1,0 +1,185 @@
+"""What a rules change would change: the plans of the same leads under two rule sets.
+
+A plan is the rules' whole answer for a lead: the deciding rule, the team, the
+direct owner (account or opportunity owner) and the SLA. Round-robin picks are not
+compared: they depend on the roster's load at the moment, not on the rules, and a
+lead that changes team changes round-robin pool anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.classify import classify
+from domain.enrich import enrich, enrich_from, index_accounts
+from domain.intake import InvalidSubmission, load_submission_json, parse_submission
+from domain.models import Account, Company, Enrichment, Lead, RoutingPlan
+from domain.plan import describe_sla, plan
+from domain.rules import RoutingRules
+
+Aspect = Literal["team", "owner", "sla", "rule"]
+ASPECTS: tuple[Aspect, ...] = ("team", "owner", "sla", "rule")
+
+
+class PlanView(BaseModel):
+    """The comparable part of a routing plan."""
+
+    rules_version: str
+    rule_ids: list[str]
+    team: str
+    owner: str | None  # the direct owner; None when round-robin picks one
+    sla_seconds: int | None
+
+    @classmethod
+    def of(cls, routing: RoutingPlan) -> PlanView:
+        return cls(
+            rules_version=routing.rules_version,
+            rule_ids=routing.rule_ids,
+            team=routing.team,
+            owner=routing.preferred_owner,
+            sla_seconds=routing.sla_seconds,
+        )
+
+    @property
+    def rule(self) -> str:
+        return self.rule_ids[0]
+
+    def describe(self) -> str:
+        who = self.owner or "round-robin"
+        return f"{'+'.join(self.rule_ids)} -> {self.team} ({who}), SLA {describe_sla(self.sla_seconds)}"
+
+    def differences(self, other: PlanView) -> list[Aspect]:
+        found: list[Aspect] = []
+        if self.team != other.team:
+            found.append("team")
+        if self.owner != other.owner:
+            found.append("owner")
+        if self.sla_seconds != other.sla_seconds:
+            found.append("sla")
+        if self.rule_ids != other.rule_ids:
+            found.append("rule")
+        return found
+
+
+class LeadChange(BaseModel):
+    where: str  # "leads.jsonl:3" or a history file
+    lead_id: str
+    before: PlanView
+    after: PlanView
+    changed: list[Aspect]
+
+
+class RuleTally(BaseModel):
+    """The leads one baseline rule decided, and how many of them would change."""
+
+    leads: int = 0
+    team: int = 0
+    owner: int = 0
+    sla: int = 0
+    rule: int = 0
+    now_decided_by: dict[str, int] = Field(default_factory=dict)
+
+
+class DiffReport(BaseModel):
+    baseline: str  # the baseline rules version(s)
+    candidate: str
+    leads: int = 0
+    changed: int = 0  # leads whose team, owner or SLA would change
+    team: int = 0
+    owner: int = 0
+    sla: int = 0
+    rule: int = 0
+    by_rule: dict[str, RuleTally] = Field(default_factory=dict)
+    changes: list[LeadChange] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+
+    def add(self, where: str, lead_id: str, before: PlanView, after: PlanView) -> None:
+        changed = before.differences(after)
+        tally = self.by_rule.setdefault(before.rule, RuleTally())
+        self.leads += 1
+        tally.leads += 1
+        for aspect in changed:
+            setattr(self, aspect, getattr(self, aspect) + 1)
+            setattr(tally, aspect, getattr(tally, aspect) + 1)
+        if "rule" in changed:
+            tally.now_decided_by[after.rule] = tally.now_decided_by.get(after.rule, 0) + 1
+        if set(changed) - {"rule"}:
+            self.changed += 1
+        if changed:
+            self.changes.append(
+                LeadChange(
+                    where=where, lead_id=lead_id, before=before, after=after, changed=changed
+                )
+            )
+
+
+def replan(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> PlanView:
+    """The plan `rules` make for a lead enriched as given (classification included)."""
+    return PlanView.of(plan(lead, enrichment, classify(lead, enrichment, rules), rules))
+
+
+@dataclass
+class Directory:
+    """What enrichment looks leads up in: firmographics and CRM accounts."""
+
+    companies: dict[str, Company]
+    accounts: list[Account]
+
+
+def simulate(
+    lines: Iterable[str],
+    baseline: RoutingRules,
+    candidate: RoutingRules,
+    directory: Directory,
+    *,
+    source: str = "leads",
+    id_key: str | None = None,
+) -> DiffReport:
+    """Plan each submission (JSON Lines) under both rule sets, enriched the same way."""
+    by_domain, by_name = index_accounts(directory.accounts)
+    report = DiffReport(baseline=baseline.version, candidate=candidate.version)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            data = load_submission_json(line)
+            lead = parse_submission(data, id_key=id_key) if id_key else parse_submission(data)
+        except InvalidSubmission as exc:
+            report.skipped.append(f"{where}: {exc}")
+            continue
+        enrichment = enrich_from(lead, directory.companies, by_domain, by_name)
+        report.add(
+            where,
+            lead.lead_id,
+            replan(lead, enrichment, baseline),
+            replan(lead, enrichment, candidate),
+        )
+    return report
+
+
+@dataclass
+class PastLead:
+    """What a lead's history recorded: its input, its enrichment then, its first plan."""
+
+    where: str
+    lead: Lead
+    enrichment: Enrichment | None  # None: enrichment had failed; it routed on form data
+    plan: RoutingPlan
+
+
+def backtest(past: Iterable[PastLead], candidate: RoutingRules) -> DiffReport:
+    """What `candidate` would have decided for past leads, on the inputs as they were."""
+    report = DiffReport(baseline="", candidate=candidate.version)
+    versions: set[str] = set()
+    for item in past:
+        enrichment = item.enrichment or enrich(item.lead, None, None)
+        before = PlanView.of(item.plan)
+        versions.add(before.rules_version)
+        report.add(item.where, item.lead.lead_id, before, replan(item.lead, enrichment, candidate))
+    report.baseline = ", ".join(sorted(versions)) or "-"
+    return report
