@@ -3,10 +3,12 @@ Temporal (the real worker, activities and SQLite store; time skipped per workflo
 and write each workflow's history next to this file as NAME.json.gz (gzipped: the
 payloads are base64 JSON and shrink sevenfold).
 
-    .venv/bin/python -m tests.histories.generate [--only NAME ...]
+    .venv/bin/python -m tests.histories.generate [--only NAME ...] [--into FOLDER]
 
-Run it after a deliberate, patched change to the workflow, to add the new paths; the
-old files stay: they are the histories of leads already running in production.
+After a deliberate change to the workflow (behind `workflow.patched`), record the new
+version's histories into a new folder (`--into tests/histories/v2`) and keep the old
+files: they stand for the leads still open when the change ships. `replay` and the
+tests read every folder below tests/histories.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
 }
 
 
-async def record(env: WorkflowEnvironment, work: Path, name: str) -> Path:
+async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) -> Path:
     path, rules = PATHS[name]
     rules_path = work / f"{name}.yaml"
     rules_path.write_text(rules() if rules else rules_yaml())
@@ -226,12 +228,12 @@ async def record(env: WorkflowEnvironment, work: Path, name: str) -> Path:
             history = await handle.fetch_history()
     finally:
         await store.close()
-    out = HERE / f"{name}.json.gz"
+    out = into / f"{name}.json.gz"
     write_history(history, out)
     return out
 
 
-async def main(only: list[str]) -> None:
+async def main(only: list[str], into: Path) -> None:
     unknown = sorted(set(only) - set(PATHS))
     if unknown:
         raise SystemExit(f"no path {', '.join(unknown)}; known: {', '.join(PATHS)}")
@@ -244,14 +246,17 @@ async def main(only: list[str]) -> None:
         data_converter=pydantic_data_converter,
         ts_config=TimeSkippingConfig(enabled=False),
     )  # fmt: skip
+    into.mkdir(parents=True, exist_ok=True)
     async with env:
         with tempfile.TemporaryDirectory() as work:
             for name in only or PATHS:
-                out = await record(env, Path(work), name)
-                print(f"{out.relative_to(Path.cwd())}: {out.stat().st_size / 1024:.0f} KB")
+                out = await record(env, Path(work), name, into)
+                print(f"{out}: {out.stat().st_size / 1024:.0f} KB")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], metavar="NAME", help="paths to record")
-    asyncio.run(main(parser.parse_args().only))
+    parser.add_argument("--into", type=Path, default=HERE, help="folder to write to")
+    args = parser.parse_args()
+    asyncio.run(main(args.only, args.into))

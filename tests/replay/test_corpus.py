@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from starter.cli import app
 from starter.history import history_files
 from starter.replay import replay_files
-from tests.replay.variants import PatchedPause, UnguardedPause
+from tests.replay.variants import PatchedPause, Reworded, UnguardedPause
 
 CORPUS = Path(__file__).parents[1] / "histories"
 FILES = history_files([CORPUS])
@@ -76,6 +76,11 @@ async def test_a_new_timer_fails_replay_and_the_same_change_patched_passes() -> 
 
     patched = await replay_files(FILES, workflows=[PatchedPause])
     assert [o.line() for o in patched if not o.ok] == []
+
+
+async def test_reworded_summaries_and_details_still_replay() -> None:
+    outcomes = await replay_files(FILES, workflows=[Reworded])
+    assert [o.line() for o in outcomes if not o.ok] == []
 
 
 def test_replay_command_names_the_history_and_the_event(tmp_path: Path) -> None:

@@ -9,9 +9,10 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.lead_activities import LeadActivities
     from domain.lifecycle import Outcome, Submission
     from domain.models import Enrichment
-    from workflows.lead_routing import LeadRoutingWorkflow
+    from workflows.lead_routing import ENRICH_RETRY, STEP_TIMEOUT, LeadRoutingWorkflow
 
 
 @workflow.defn(name="LeadRoutingWorkflow")
@@ -39,3 +40,24 @@ class PatchedPause(LeadRoutingWorkflow):
         if workflow.patched("pause-before-enrich"):
             await workflow.sleep(timedelta(seconds=1), summary="let the CRM sync settle")
         return await super()._enrich()
+
+
+@workflow.defn(name="LeadRoutingWorkflow")
+class Reworded(LeadRoutingWorkflow):
+    """Other summary and details text: not part of the command sequence."""
+
+    @workflow.run
+    async def run(self, submission: Submission) -> Outcome:
+        return await super().run(submission)
+
+    async def _enrich(self) -> Enrichment:
+        return await workflow.execute_activity_method(
+            LeadActivities.enrich_lead,
+            self._lead,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=ENRICH_RETRY,
+            summary="look the company up",
+        )
+
+    def _details(self) -> str:
+        return "reworded"
