@@ -251,10 +251,10 @@ def backtest_command(
         raise fail(str(exc)) from None
     past = []
     for lead in leads:
-        if not lead.assignments:
+        if lead.plan is None:
             problems.append(f"{lead.path}: no routing decision recorded yet")
             continue
-        first = lead.assignments[0].plan
+        first = lead.plan
         past.append(PastLead(str(lead.path), lead.submission.lead, lead.enrichment, first))
     report = backtest(past, new)
     report.skipped += problems

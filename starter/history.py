@@ -11,9 +11,9 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.json_format import ParseError
 from temporalio.api.common.v1 import Payloads
@@ -22,7 +22,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 
 from domain.lifecycle import AssignRequest, Submission
-from domain.models import Enrichment
+from domain.models import Enrichment, RoutingPlan
 from domain.rules import RoutingRules
 from starter.codec import ENCODING, CodecError, data_converter
 from workflows.lead_routing import LeadRoutingWorkflow
@@ -116,7 +116,7 @@ class RecordedLead:
     submission: Submission
     rules: RoutingRules | None = None
     enrichment: Enrichment | None = None  # None: enrichment failed, routed on form data
-    assignments: list[AssignRequest] = field(default_factory=list)
+    plan: RoutingPlan | None = None  # the first routing decision, as it was made
 
 
 async def _decode(converter: DataConverter, payloads: Payloads, kind: type[T]) -> T:
@@ -143,11 +143,20 @@ async def recorded_lead(
         lead = RecordedLead(path, submission.lead.lead_id, submission)
         scheduled: dict[int, str] = {}
         for event in history.events:
-            if event.HasField("activity_task_scheduled_event_attributes"):
+            if event.HasField("marker_recorded_event_attributes"):
+                await _local_activity(converter, event.marker_recorded_event_attributes, lead)
+            elif event.HasField("workflow_properties_modified_event_attributes"):
+                memo = event.workflow_properties_modified_event_attributes.upserted_memo.fields
+                if "routing" in memo and lead.plan is None:
+                    routing = Payloads(payloads=[memo["routing"]])
+                    lead.plan = await _decode(converter, routing, RoutingPlan)
+            elif event.HasField("activity_task_scheduled_event_attributes"):
                 attrs = event.activity_task_scheduled_event_attributes
                 scheduled[event.event_id] = attrs.activity_type.name
-                if attrs.activity_type.name == "assign_owner":
-                    lead.assignments.append(await _decode(converter, attrs.input, AssignRequest))
+                if attrs.activity_type.name == "assign_owner" and lead.plan is None:
+                    # histories from before assignment ran as a local activity
+                    request = await _decode(converter, attrs.input, AssignRequest)
+                    lead.plan = request.plan
             elif event.HasField("activity_task_completed_event_attributes"):
                 done = event.activity_task_completed_event_attributes
                 name = scheduled.get(done.scheduled_event_id)
@@ -161,6 +170,31 @@ async def recorded_lead(
             hint = " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
         raise HistoryFileError(f"{path}: a payload does not decode: {exc}{hint}") from None
     return lead
+
+
+def local_activity_type(marker: Any) -> str | None:
+    """The activity a local-activity marker records (core writes it as plain JSON)."""
+    if marker.marker_name != "core_local_activity" or "data" not in marker.details:
+        return None
+    payloads = marker.details["data"].payloads
+    try:
+        meta = json.loads(payloads[0].data) if payloads else {}
+    except ValueError:
+        return None
+    kind = meta.get("activity_type") if isinstance(meta, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+async def _local_activity(converter: DataConverter, marker: Any, lead: RecordedLead) -> None:
+    """A local activity's result, from its marker (its input is not recorded)."""
+    kind = local_activity_type(marker)
+    result = marker.details.get("result")
+    if kind is None or result is None or not result.payloads:
+        return
+    if kind == "load_rules":
+        lead.rules = await _decode(converter, result, RoutingRules)
+    elif kind == "enrich_lead":
+        lead.enrichment = await _decode(converter, result, Enrichment)
 
 
 async def recorded_leads(paths: Sequence[Path]) -> tuple[list[RecordedLead], list[str]]:

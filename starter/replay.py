@@ -21,7 +21,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from temporalio.workflow import NondeterminismError
 
 from starter.codec import ENCODING, data_converter, keys_from_env
-from starter.history import HistoryFileError, event_name, read_history
+from starter.history import HistoryFileError, event_name, local_activity_type, read_history
 from workflows.lead_routing import LeadRoutingWorkflow
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
@@ -142,6 +142,8 @@ def _describe(event: HistoryEvent) -> str:
     what = f"event {event.event_id} {event_name(event.event_type)}"
     if event.HasField("activity_task_scheduled_event_attributes"):
         what += f" {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    elif event.HasField("marker_recorded_event_attributes"):
+        what += f" {local_activity_type(event.marker_recorded_event_attributes) or ''}".rstrip()
     return what
 
 

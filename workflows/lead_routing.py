@@ -8,12 +8,13 @@ the first action or the SLA deadline -> on a miss, escalate.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.lead_activities import LeadActivities
@@ -55,8 +56,8 @@ KEEP_TRYING = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 ENRICH_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=10),
+    initial_interval=timedelta(milliseconds=500),
+    maximum_interval=timedelta(seconds=4),
     maximum_attempts=5,
 )
 NOTIFY_RETRY = RetryPolicy(
@@ -108,9 +109,12 @@ class LeadRoutingWorkflow:
     async def run(self, submission: Submission) -> Outcome:
         self._publish()
         rules, enrichment = await asyncio.gather(self._load_rules(), self._enrich())
+        rules = _shared_rules(rules)
         self._rules, self._enrichment = rules, enrichment
         self._cls = classify(self._lead, enrichment, rules)
         self._plan = plan(self._lead, enrichment, self._cls, rules)
+        # the decision, as it was made, where backtests (and people, in the UI's Memo) read it
+        workflow.upsert_memo({"routing": self._plan.model_dump(mode="json")})
         self._home_team = self._plan.team
         assignment = await self._assign(self._plan, summary=_route_summary(self._plan))
         await self._take(
@@ -171,7 +175,7 @@ class LeadRoutingWorkflow:
     # Steps
 
     async def _load_rules(self) -> RoutingRules:
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             LeadActivities.load_rules,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -180,19 +184,17 @@ class LeadRoutingWorkflow:
 
     async def _enrich(self) -> Enrichment:
         try:
-            return await workflow.execute_activity_method(
+            return await workflow.execute_local_activity_method(
                 LeadActivities.enrich_lead,
                 self._lead,
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=ENRICH_RETRY,
                 summary=f"enrich {self._lead.email_domain}: firmographics, spam signals, CRM account",
             )
-        except ActivityError as exc:
+        except FailureError as exc:  # local activities fail with the cause itself
             # never a stuck lead: route on what the form says, and say so
             fallback = enrich(self._lead, None, None)
-            fallback.warnings.append(
-                f"enrichment unavailable ({exc.cause or exc}); routed on form data"
-            )
+            fallback.warnings.append(f"enrichment unavailable ({_cause(exc)}); routed on form data")
             return fallback
 
     async def _assign(
@@ -204,7 +206,7 @@ class LeadRoutingWorkflow:
         exclude: list[str] | None = None,
     ) -> Assignment:
         assert self._rules is not None
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             LeadActivities.assign_owner,
             AssignRequest(
                 lead_id=self._lead.lead_id,
@@ -222,7 +224,7 @@ class LeadRoutingWorkflow:
     async def _release(self) -> None:
         if self._owner is None:
             return
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             LeadActivities.release_assignment,
             ReleaseRequest(lead_id=self._lead.lead_id, step=self._step),
             start_to_close_timeout=STEP_TIMEOUT,
@@ -374,7 +376,7 @@ class LeadRoutingWorkflow:
         await self._release()
         self._step += 1
         team = self._rules.team_of(request.owner_id)
-        assignment = await workflow.execute_activity_method(
+        assignment = await workflow.execute_local_activity_method(
             LeadActivities.record_manual_assignment,
             ManualAssignment(
                 lead_id=self._lead.lead_id,
@@ -624,6 +626,23 @@ def _route_summary(routing: RoutingPlan) -> str:
         method = (routing.owner_method or "direct owner").replace("_", " ")
         return f"route by rule {rule}: {routing.preferred_owner}, the {method}, in {routing.team}; SLA {sla}"
     return f"route by rule {rule}: round-robin in {routing.team}; SLA {sla}"
+
+
+_RULES: dict[str, RoutingRules] = {}
+
+
+def _shared_rules(rules: RoutingRules) -> RoutingRules:
+    """One copy per distinct rule set in this worker process, not one per lead (each is
+    ~200 KB with its lookup tables); equal rules give an equal object, so replay is
+    unaffected. Rules are frozen, so sharing them is safe."""
+    key = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+    if len(_RULES) > 64:
+        _RULES.clear()
+    return _RULES.setdefault(key, rules)
+
+
+def _cause(exc: FailureError) -> str:
+    return str(exc.cause or exc) if isinstance(exc, ActivityError) else str(exc)
 
 
 def _swallow(task: Any) -> None:

@@ -4,6 +4,7 @@ sequence does not, unless it is behind `workflow.patched`.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from pathlib import Path
@@ -30,6 +31,18 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(gzip.decompress((CORPUS / f"{name}.json.gz").read_bytes()))  # type: ignore[no-any-return]
 
 
+def local_activity_markers(history: dict[str, Any], activity: str) -> list[dict[str, Any]]:
+    def kind(event: dict[str, Any]) -> str:
+        data = event["markerRecordedEventAttributes"]["details"]["data"]["payloads"][0]["data"]
+        return str(json.loads(base64.b64decode(data))["activity_type"])
+
+    return [
+        e
+        for e in history["events"]
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED" and kind(e) == activity
+    ]
+
+
 def activity_events(history: dict[str, Any], activity: str) -> list[dict[str, Any]]:
     return [
         e
@@ -54,7 +67,7 @@ async def test_every_history_replays(path: Path) -> None:
 
 async def test_a_tampered_activity_type_fails_at_that_event(tmp_path: Path) -> None:
     history = load("escalation-level-1")
-    release = activity_events(history, "release_assignment")[0]
+    release = activity_events(history, "notify")[1]
     release["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "free_the_owner"
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(history))
@@ -70,9 +83,9 @@ async def test_a_tampered_activity_type_fails_at_that_event(tmp_path: Path) -> N
 async def test_a_new_timer_fails_replay_and_the_same_change_patched_passes() -> None:
     unguarded = await replay_files(FILES, workflows=[UnguardedPause])
     assert [o.path for o in unguarded if o.ok] == []
-    enrich = activity_events(load("first-action-in-time"), "enrich_lead")[0]
+    enrich = local_activity_markers(load("first-action-in-time"), "enrich_lead")[0]
     first = next(o for o in unguarded if o.path.name == "first-action-in-time.json.gz")
-    assert first.diverging_event == f"event {enrich['eventId']} ActivityTaskScheduled enrich_lead"
+    assert first.diverging_event == f"event {enrich['eventId']} MarkerRecorded enrich_lead"
 
     patched = await replay_files(FILES, workflows=[PatchedPause])
     assert [o.line() for o in patched if not o.ok] == []
@@ -85,7 +98,7 @@ async def test_reworded_summaries_and_details_still_replay() -> None:
 
 def test_replay_command_names_the_history_and_the_event(tmp_path: Path) -> None:
     history = load("owner-away")
-    assign = activity_events(history, "assign_owner")[1]
+    assign = activity_events(history, "notify")[1]
     assign["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "assign_someone"
     (tmp_path / "owner-away-edited.json").write_text(json.dumps(history))
     good = CORPUS / "manual-reassign.json.gz"

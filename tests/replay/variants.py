@@ -51,7 +51,7 @@ class Reworded(LeadRoutingWorkflow):
         return await super().run(submission)
 
     async def _enrich(self) -> Enrichment:
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             LeadActivities.enrich_lead,
             self._lead,
             start_to_close_timeout=STEP_TIMEOUT,

@@ -99,7 +99,7 @@ async def test_an_encrypted_history_needs_its_keys(
     [opened] = await replay_files([path])
     assert opened.ok, opened.line()
     recorded = await recorded_lead(path, read_history(path))
-    assert recorded.lead_id == lead.lead_id and recorded.assignments
+    assert recorded.lead_id == lead.lead_id and recorded.plan is not None
     assert (
         recorded.enrichment is not None
         and recorded.enrichment.company_domain == "acme-robotics.com"
