@@ -32,6 +32,7 @@ from starter.api import ApiConfig, create_app
 from starter.binaries import temporal_cli
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
 from starter.devserver import free_port
+from starter.history import local_activity_type
 from starter.leads import start_lead
 from worker import build_worker
 from workflows.search_attributes import dev_server_flags
@@ -40,6 +41,8 @@ EXTRA: list[str] = []
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
@@ -47,17 +50,15 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def assigned_at(client: Client, workflow_id: str) -> float | None:
-    """Epoch seconds when the first assign_owner activity completed, or None yet."""
-    scheduled: dict[int, str] = {}
+    """Epoch seconds when the first assignment was recorded in the history (the
+    assign_owner local activity's marker), or None if not yet."""
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = (
-                event.activity_task_scheduled_event_attributes.activity_type.name
-            )
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            attrs = event.activity_task_completed_event_attributes
-            if scheduled.get(attrs.scheduled_event_id) == "assign_owner":
-                return event.event_time.ToDatetime().timestamp()
+        marker = event.marker_recorded_event_attributes
+        if (
+            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and local_activity_type(marker) == "assign_owner"
+        ):
+            return event.event_time.ToDatetime().timestamp()
     return None
 
 
