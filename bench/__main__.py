@@ -1,15 +1,60 @@
-"""`python -m bench [--quick]`: run the benchmarks, print one JSON object, save it."""
+"""`python -m bench [--quick]`: run the benchmarks, print one JSON object, save it with
+the machine's description under bench/results/."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
-from bench import route
+from bench import e2e, memory, replay_bench, route
+
+
+def machine() -> dict[str, Any]:
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+    }
+
+
+def summary(results: dict[str, Any]) -> dict[str, Any]:
+    lead, floor = results["e2e"]["lead"], results["e2e"]["floor"]
+    at20, fl20 = lead.get("20", {}), floor.get("20", {})
+    top = max(lead, key=float)
+    return {
+        "e2e_vs_floor_p50": round(at20["p50_ms"] / fl20["p50_ms"], 2),
+        "e2e_p99_ms_at_20": at20["p99_ms"],
+        "throughput_vs_floor": round(lead[top]["achieved_per_s"] / floor[top]["achieved_per_s"], 2),
+        "lead_max_per_s": lead[top]["achieved_per_s"],
+        "floor_max_per_s": floor[top]["achieved_per_s"],
+    }
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": machine(), "quick": quick}
+    results.update(route.run(10_000 if quick else 100_000))
+    results["e2e"] = await e2e.run(
+        seconds=2.5 if quick else 20.0, rates=(5, 20, 50), max_rate=80 if quick else 100
+    )
+    results.update(summary(results))
+    results.update(await replay_bench.run(2 if quick else 10))
+    results.update(await memory.run(100 if quick else 10_000))
+    return results
 
 
 def main() -> None:
@@ -17,21 +62,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts, under 60 s")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
-    results: dict[str, object] = {
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
-        "quick": args.quick,
-    }
-    results.update(route.run(10_000 if args.quick else 100_000))
+    started = time.perf_counter()
+    results = asyncio.run(run(args.quick))
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(results, indent=2))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    (args.out / f"bench-{stamp}{'-quick' if args.quick else ''}.json").write_text(
-        json.dumps(results, indent=2) + "\n"
-    )
+    name = f"bench-{stamp}{'-quick' if args.quick else ''}.json"
+    (args.out / name).write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

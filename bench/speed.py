@@ -143,7 +143,9 @@ async def _submitter(
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
-    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    http = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=32)
+    )
 
     async def by_webhook(raw: dict[str, Any], sent: dict[str, float]) -> None:
         body = json.dumps(raw).encode()

@@ -469,7 +469,7 @@ def worker_command(address: AddressOpt = None, namespace: NamespaceOpt = None) -
     """Run a worker against an existing Temporal (configured by the environment)."""
     try:
         asyncio.run(run_worker(_settings(address, namespace)))
-    except ConnectionError as exc:
+    except (ConnectionError, RuntimeError) as exc:
         raise fail(str(exc)) from None
 
 

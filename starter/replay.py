@@ -17,11 +17,11 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.worker import Replayer
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import NondeterminismError
 
 from starter.codec import ENCODING, data_converter, keys_from_env
 from starter.history import HistoryFileError, event_name, local_activity_type, read_history
+from worker import SANDBOX
 from workflows.lead_routing import LeadRoutingWorkflow
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
@@ -64,9 +64,7 @@ def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
     return Replayer(
         workflows=list(workflows),
         data_converter=data_converter(),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
-        ),
+        workflow_runner=SANDBOX,
         runtime=_quiet_runtime(),
     )
 
