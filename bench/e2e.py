@@ -58,11 +58,20 @@ async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]
 
 
 async def _assigned_at(client: Client, workflow_id: str, activity: str) -> float | None:
+    """When the assignment activity completed (or, as a local activity, was recorded)."""
+    scheduled: dict[int, str] = {}
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        marker = event.marker_recorded_event_attributes
-        if (
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled[event.event_id] = (
+                event.activity_task_scheduled_event_attributes.activity_type.name
+            )
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            done = event.activity_task_completed_event_attributes
+            if scheduled.get(done.scheduled_event_id) == activity:
+                return event.event_time.ToDatetime().timestamp()
+        elif (
             event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and local_activity_type(marker) == activity
+            and local_activity_type(event.marker_recorded_event_attributes) == activity
         ):
             return event.event_time.ToDatetime().timestamp()
     return None

@@ -2,8 +2,8 @@
 
 FloorWorkflow makes the same commands as LeadRoutingWorkflow up to the assignment:
 two concurrent local activities (the rules, the enrichment) with results of the same
-size, search attributes and a memo, one local activity with an input of the same
-size (the assignment), a regular notify activity and a timer. Its activities do
+size, search attributes and a memo, one activity with an input of the same size (the
+assignment), a regular notify activity and a timer. Its activities do
 nothing. It is started the same way: an HTTP POST to a FastAPI endpoint that starts
 the workflow with signal-with-start.
 """
@@ -68,7 +68,7 @@ class FloorWorkflow:
             ),
         )
         workflow.upsert_memo({"routing": {"team": "floor"}})
-        await workflow.execute_local_activity(
+        await workflow.execute_activity(
             floor_assign, Blob(text=rules.text[:ASSIGN_BYTES]), start_to_close_timeout=STEP
         )
         workflow.upsert_search_attributes([STATUS.value_set("waiting_first_action")])

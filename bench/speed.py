@@ -50,6 +50,19 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def assigned_at(client: Client, workflow_id: str) -> float | None:
+    scheduled: dict[int, str] = {}
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = attrs.activity_type.name
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            done = event.activity_task_completed_event_attributes
+            if scheduled.get(done.scheduled_event_id) == "assign_owner":
+                return event.event_time.ToDatetime().timestamp()
+    return await _assigned_by_marker(client, workflow_id)
+
+
+async def _assigned_by_marker(client: Client, workflow_id: str) -> float | None:
     """Epoch seconds when the first assignment was recorded in the history (the
     assign_owner local activity's marker), or None if not yet."""
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():

@@ -206,7 +206,7 @@ class LeadRoutingWorkflow:
         exclude: list[str] | None = None,
     ) -> Assignment:
         assert self._rules is not None
-        return await workflow.execute_local_activity_method(
+        return await workflow.execute_activity_method(
             LeadActivities.assign_owner,
             AssignRequest(
                 lead_id=self._lead.lead_id,
@@ -224,7 +224,7 @@ class LeadRoutingWorkflow:
     async def _release(self) -> None:
         if self._owner is None:
             return
-        await workflow.execute_local_activity_method(
+        await workflow.execute_activity_method(
             LeadActivities.release_assignment,
             ReleaseRequest(lead_id=self._lead.lead_id, step=self._step),
             start_to_close_timeout=STEP_TIMEOUT,
@@ -376,7 +376,7 @@ class LeadRoutingWorkflow:
         await self._release()
         self._step += 1
         team = self._rules.team_of(request.owner_id)
-        assignment = await workflow.execute_local_activity_method(
+        assignment = await workflow.execute_activity_method(
             LeadActivities.record_manual_assignment,
             ManualAssignment(
                 lead_id=self._lead.lead_id,
