@@ -172,8 +172,20 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         )
 
     async def take(
-        request: Request, source: Source, body: bytes, idempotency_key: str | None
-    ) -> JSONResponse:
+        request: Request,
+        source: Source,
+        idempotency_key: str | None,
+        verify: Callable[[bytes], None],
+    ) -> Response:
+        """Every webhook: read the body, check its signature (unless insecure), accept it."""
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        if not config.insecure:
+            try:
+                verify(body)
+            except SignatureError as exc:
+                return _error(401, str(exc))
         try:
             accepted = await intake.accept(source, body, idempotency_key)
         except Rejected as exc:
@@ -188,15 +200,13 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
         """Generic JSON form submission, signed with X-Lead-Router-Signature: sha256=<hex>."""
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        if not config.insecure:
-            try:
-                verify_generic(config.webhook_secret or "", body, x_lead_router_signature)
-            except SignatureError as exc:
-                return _error(401, str(exc))
-        return await take(request, Source.forms, body, idempotency_key)
+        secret = config.webhook_secret or ""
+        return await take(
+            request,
+            Source.forms,
+            idempotency_key,
+            lambda body: verify_generic(secret, body, x_lead_router_signature),
+        )
 
     @app.post("/webhooks/hubspot", status_code=202, tags=["webhooks"])
     async def hubspot_webhook(
@@ -206,27 +216,23 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
         """HubSpot form submission (fields as name/value pairs), HubSpot v3 signature."""
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        if not config.insecure:
-            uri = str(request.url)
-            if config.public_url:
-                query = f"?{request.url.query}" if request.url.query else ""
-                uri = config.public_url.rstrip("/") + request.url.path + query
-            try:
-                verify_hubspot_v3(
-                    config.hubspot_secret or "",
-                    request.method,
-                    uri,
-                    body,
-                    x_hubspot_signature_v3,
-                    x_hubspot_request_timestamp,
-                    int(time.time() * 1000),
-                )
-            except SignatureError as exc:
-                return _error(401, str(exc))
-        return await take(request, Source.hubspot, body, idempotency_key)
+        uri = str(request.url)
+        if config.public_url:
+            query = f"?{request.url.query}" if request.url.query else ""
+            uri = config.public_url.rstrip("/") + request.url.path + query
+
+        def verify(body: bytes) -> None:
+            verify_hubspot_v3(
+                config.hubspot_secret or "",
+                request.method,
+                uri,
+                body,
+                x_hubspot_signature_v3,
+                x_hubspot_request_timestamp,
+                int(time.time() * 1000),
+            )
+
+        return await take(request, Source.hubspot, idempotency_key, verify)
 
     @app.post("/webhooks/typeform", status_code=202, tags=["webhooks"])
     async def typeform_webhook(
@@ -235,15 +241,13 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
         """Typeform form_response event, Typeform-Signature: sha256=<base64>."""
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        if not config.insecure:
-            try:
-                verify_typeform(config.typeform_secret or "", body, typeform_signature)
-            except SignatureError as exc:
-                return _error(401, str(exc))
-        return await take(request, Source.typeform, body, idempotency_key)
+        secret = config.typeform_secret or ""
+        return await take(
+            request,
+            Source.typeform,
+            idempotency_key,
+            lambda body: verify_typeform(secret, body, typeform_signature),
+        )
 
     @app.get("/leads/{lead_id}", tags=["leads"])
     async def get_lead(lead_id: str) -> Response:
