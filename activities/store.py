@@ -259,18 +259,7 @@ class Store:
             rr_before = {t: dict(m) for t, m in state.rr.items()}
             result = choose_owner(plan, rules, state, exclude=exclude, teams=teams)
             await _save_state(conn, state, before, rr_before)
-            await conn.execute(
-                AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
-                    lead_id=lead_id,
-                    step=step,
-                    owner_id=result.owner,
-                    team=result.team,
-                    method=result.method,
-                    decision_json=result.model_dump_json(),
-                    released=result.owner is None,
-                    created_at=_now(),
-                )
-            )
+            await _record_assignment(conn, lead_id, step, result)
             return result
 
     async def record_manual(self, lead_id: str, step: int, assignment: Assignment) -> Assignment:
@@ -287,18 +276,7 @@ class Store:
                     .where(col(OwnerRow.owner_id) == assignment.owner)
                     .values(open_leads=OwnerRow.open_leads + 1, updated_at=_now())
                 )
-            await conn.execute(
-                AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
-                    lead_id=lead_id,
-                    step=step,
-                    owner_id=assignment.owner,
-                    team=assignment.team,
-                    method=assignment.method,
-                    decision_json=assignment.model_dump_json(),
-                    released=assignment.owner is None,
-                    created_at=_now(),
-                )
-            )
+            await _record_assignment(conn, lead_id, step, assignment)
             return assignment
 
     async def release(self, lead_id: str, step: int) -> bool:
@@ -537,6 +515,24 @@ async def _notification(
         )
     ).first()
     return NotificationRow.model_validate(row._mapping) if row else None
+
+
+async def _record_assignment(
+    conn: AsyncConnection, lead_id: str, step: int, assignment: Assignment
+) -> None:
+    """The ledger row for (lead, step); a lead with no owner holds nothing to release."""
+    await conn.execute(
+        AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
+            lead_id=lead_id,
+            step=step,
+            owner_id=assignment.owner,
+            team=assignment.team,
+            method=assignment.method,
+            decision_json=assignment.model_dump_json(),
+            released=assignment.owner is None,
+            created_at=_now(),
+        )
+    )
 
 
 async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> None:
