@@ -100,6 +100,7 @@ class LeadRoutingWorkflow:
         self._trial_activated = False
         self._deadline_moved = False
         self._action: FirstAction | None = None
+        self._idle = False  # parked in _next_event's wait, nothing in flight
         self._outcome: Outcome | None = None
         self._notes: list[Any] = []
 
@@ -143,24 +144,35 @@ class LeadRoutingWorkflow:
             return
         self._deadline_moved = False
         if self._deadline is None:
-            await workflow.wait_condition(self._has_event)
+            await self._wait(None)
             return
         remaining = (self._deadline - workflow.now()).total_seconds()
         if remaining > 0:
             try:
-                await workflow.wait_condition(
-                    self._has_event,
-                    timeout=remaining,
-                    timeout_summary=(
-                        f"wait for {self._owner}'s first action until "
-                        f"{self._deadline:%Y-%m-%d %H:%M} UTC "
-                        f"(SLA {describe_sla(self._sla_seconds)}, level {self._level})"
-                    ),
-                )
+                await self._wait(remaining)
                 return
             except TimeoutError:
                 pass
         await self._escalate()
+
+    async def _wait(self, timeout: float | None) -> None:
+        """Wait for the next message or the deadline. Owners' actions and manual
+        reassigns are only accepted while the lead is parked here (see `_accepting`)."""
+        self._idle = True
+        try:
+            await workflow.wait_condition(
+                self._has_event,
+                timeout=timeout,
+                timeout_summary=(
+                    f"wait for {self._owner}'s first action until "
+                    f"{self._deadline:%Y-%m-%d %H:%M} UTC "
+                    f"(SLA {describe_sla(self._sla_seconds)}, level {self._level})"
+                    if timeout is not None and self._deadline is not None
+                    else None
+                ),
+            )
+        finally:
+            self._idle = False
 
     def _has_event(self) -> bool:
         return (
@@ -516,6 +528,26 @@ class LeadRoutingWorkflow:
             raise ValueError(f"the lead has no owner yet (status {self._status.value})")
         if action.owner_id != self._owner:
             raise ValueError(f"{action.owner_id} is not the current owner ({self._owner} is)")
+        self._accepting()
+
+    def _accepting(self) -> None:
+        """Accept an owner's action or a manual reassign only while the lead is parked
+        waiting, before its deadline and with nothing else pending.
+
+        Validators run only when a message first arrives, never on replay, so the
+        accepted message must give the same commands wherever it lands in the workflow
+        task. Accepted mid-step (the SLA timer already fired and the escalation's first
+        activity scheduled in the same task), a cold worker replaying the history can
+        apply it before the timer instead and diverge (TMPRL1100); it would also credit
+        the next owner with the late owner's action. Refused, it leaves no trace in the
+        history, and the caller gets a reason to act on."""
+        if self._deadline is not None and workflow.now() >= self._deadline:
+            raise ValueError(
+                f"the SLA deadline passed at {self._deadline:%Y-%m-%d %H:%M:%S} UTC; "
+                "the lead is being escalated"
+            )
+        if not self._idle or self._has_event():
+            raise ValueError("the lead is changing hands right now; try again in a moment")
 
     @workflow.update
     async def reassign(self, request: ReassignRequest) -> LeadState:
@@ -537,6 +569,7 @@ class LeadRoutingWorkflow:
             raise ValueError(f"{request.owner_id} is not an active member of the roster")
         if request.owner_id == self._owner:
             raise ValueError(f"{request.owner_id} already owns the lead")
+        self._accepting()
 
     @workflow.signal
     def owner_unavailable(self, away: OwnerUnavailable) -> None:

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +138,7 @@ async def drive_to_the_end(
             with contextlib.suppress(WorkflowUpdateFailedError, RPCError):
                 if state.status.value == "onboarding":
                     await handle.signal(LeadRoutingWorkflow.trial_activated)
-                elif lead_id in acts and state.owner and not _sla_imminent(state):
+                elif lead_id in acts and state.owner:
                     await handle.execute_update(
                         LeadRoutingWorkflow.record_first_action, FirstAction(owner_id=state.owner)
                     )
@@ -155,16 +154,6 @@ async def drive_to_the_end(
         if pending:
             await asyncio.sleep(1.0)
     return last
-
-
-def _sla_imminent(state: LeadState) -> bool:
-    """Known bug, kept out of these tests on purpose (see the issue note): an owner's
-    first action landing in the same workflow task as the SLA timer can replay
-    differently on another worker. Owners here act only when their deadline is not
-    about to fire."""
-    if state.sla_due_at is None:
-        return False
-    return (state.sla_due_at - datetime.now(UTC)).total_seconds() < 1.5
 
 
 async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
