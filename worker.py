@@ -1,7 +1,8 @@
 """The lead-router worker: wiring only. Configured by the environment:
 
 TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LEAD_ROUTER_TASK_QUEUE, LEAD_ROUTER_DATABASE_URL,
-LEAD_ROUTER_RULES, LEAD_ROUTER_COMPANIES, LEAD_ROUTER_SLACK_WEBHOOK_URL.
+LEAD_ROUTER_RULES, LEAD_ROUTER_COMPANIES, LEAD_ROUTER_SLACK_WEBHOOK_URL,
+LEAD_ROUTER_MAX_CACHED_WORKFLOWS.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.lead_activities import LeadActivities
 from activities.store import Store
-from starter.config import Settings
+from starter.config import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ensure_registered
@@ -46,7 +47,12 @@ SANDBOX = SandboxedWorkflowRunner(
 )
 
 
-def build_worker(client: Client, acts: LeadActivities, task_queue: str) -> Worker:
+def build_worker(
+    client: Client,
+    acts: LeadActivities,
+    task_queue: str,
+    max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
@@ -54,6 +60,7 @@ def build_worker(client: Client, acts: LeadActivities, task_queue: str) -> Worke
         activities=activity_list(acts),
         workflow_runner=SANDBOX,
         graceful_shutdown_timeout=timedelta(seconds=10),
+        max_cached_workflows=max_cached_workflows,
     )
 
 
@@ -73,7 +80,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, acts, settings.task_queue)
+    worker = build_worker(client, acts, settings.task_queue, settings.max_cached_workflows)
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     try:
         async with worker:

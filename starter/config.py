@@ -17,6 +17,9 @@ SAMPLE_LEADS = SAMPLE_DIR / "leads.jsonl"
 DEFAULT_DATA_DIR = Path(".lead-router")
 
 
+DEFAULT_MAX_CACHED_WORKFLOWS = 400
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
@@ -69,4 +72,12 @@ class Settings:
     )
     dedupe_window_seconds: int = field(
         default_factory=lambda: int(_env("LEAD_ROUTER_DEDUPE_WINDOW_SECONDS", "600"))
+    )
+    # Leads kept in the worker's memory between workflow tasks (~0.3 MB each). A lead
+    # evicted while it waits on its SLA timer is replayed from its history when the timer
+    # fires (~20 ms of CPU, once): memory stays flat however many leads wait.
+    max_cached_workflows: int = field(
+        default_factory=lambda: int(
+            _env("LEAD_ROUTER_MAX_CACHED_WORKFLOWS", str(DEFAULT_MAX_CACHED_WORKFLOWS))
+        )
     )
