@@ -11,6 +11,7 @@ from tests.workflows.conftest import LabFactory
 from worker import build_worker
 from workflows.lead_routing import LeadRoutingWorkflow
 
+
 def test_the_cache_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().max_cached_workflows == 400
     monkeypatch.setenv("LEAD_ROUTER_MAX_CACHED_WORKFLOWS", "25")
