@@ -52,12 +52,16 @@ def build_worker(
     acts: LeadActivities,
     task_queue: str,
     max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
+    *,
+    extra_workflows: Sequence[type] = (),
+    extra_activities: Sequence[Any] = (),
 ) -> Worker:
+    """The worker as deployed; the extras let the benchmark run its floor beside it."""
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=list(WORKFLOWS),
-        activities=activity_list(acts),
+        workflows=[*WORKFLOWS, *extra_workflows],
+        activities=[*activity_list(acts), *extra_activities],
         workflow_runner=SANDBOX,
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,

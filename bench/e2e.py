@@ -1,60 +1,49 @@
-"""Speed to lead, end to end, against the floor, on one embedded dev server and worker.
+"""Speed to lead, end to end, against the floor, on one embedded dev server.
 
 Each phase offers leads at a fixed rate for a fixed time by HTTP POST, and times each
-from its POST to the assignment recorded in its workflow history. Lead phases go
-through the real webhook (signature, validation, delivery record, workflow start);
-floor phases through a bare endpoint that starts FloorWorkflow the same way.
+from its POST to the assignment recorded in its workflow history. The worker and the
+API run as separate processes, as deployed (bench/services.py); this process only
+generates load and reads results. Lead phases go through the real webhook (signature,
+validation, delivery record, workflow start); floor phases through an endpoint on the
+same API that starts FloorWorkflow the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.lead_activities import LeadActivities
 from activities.store import Store
-from bench.floor import ACTIVITIES as FLOOR_ACTIVITIES
-from bench.floor import FloorWorkflow, floor_app
 from bench.leads import submissions
 from bench.speed import percentile
 from domain.identity import lead_id_for
 from domain.intake import normalize_email
 from domain.signatures import sign_generic
-from starter.api import ApiConfig, create_app
 from starter.binaries import temporal_cli
 from starter.codec import data_converter
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
 from starter.devserver import free_port
 from starter.history import local_activity_type
-from worker import SANDBOX, activity_list
-from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import dev_server_flags
 
 SECRET = "bench-secret"
 ID_KEY = "bench-id-key"
-
-
-async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    return server, task, port
 
 
 async def _assigned_at(client: Client, workflow_id: str, activity: str) -> float | None:
@@ -88,6 +77,7 @@ async def _phase(
     rate: float,
     seconds: float,
     seed: int,
+    pids: dict[str, int],
 ) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     sent: dict[str, float] = {}
@@ -103,6 +93,7 @@ async def _phase(
 
     count = max(1, int(rate * seconds))
     tasks = []
+    cpu0 = _cpu_seconds(pids)
     started = time.perf_counter()
     for i, raw in enumerate(submissions(count, seed=seed)):
         local, domain = str(raw["email"]).split("@")
@@ -110,8 +101,14 @@ async def _phase(
         await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(one(raw)))
     await asyncio.gather(*tasks)
+    # wait on one cheap visibility count, not by fetching every pending history (which
+    # loads the server more the further behind a phase falls)
+    deadline = time.time() + 120
+    while time.time() < deadline and (await client.count_workflows(ROUTING)).count > 0:
+        await asyncio.sleep(0.1)
+    cpu = {k: v - cpu0[k] for k, v in _cpu_seconds(pids).items()}
     latencies, last = [], 0.0
-    pending, deadline = dict(sent), time.time() + 120
+    pending = dict(sent)
     while pending and time.time() < deadline:
         for workflow_id, t0 in list(pending.items()):
             at = await _assigned_at(client, workflow_id, activity)
@@ -132,47 +129,110 @@ async def _phase(
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "achieved_per_s": round(len(latencies) / span, 1),
+        # CPU per lead while offering and draining, by process
+        "cpu_ms_per_lead": {k: round(1000 * v / count, 1) for k, v in cpu.items()},
     }
 
 
-async def run(seconds: float, rates: tuple[float, ...], max_rate: float) -> dict[str, Any]:
+ROUTING = 'LeadStatus = "routing"'
+
+
+def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each benchmark process and by the dev server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys([*pids, "server"], 0.0)
+    names = {pid: name for name, pid in pids.items()}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        name = names.get(pid) or (
+            "server" if int(fields[1]) == os.getpid() and b"start-dev" in cmdline else None
+        )
+        if name:
+            used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+@asynccontextmanager
+async def _services(address: str, database: Path, queue: str) -> AsyncIterator[dict[str, Any]]:
+    """The worker and the API, each its own process (as deployed), on this dev server."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": address,
+        "LEAD_ROUTER_DATABASE_URL": str(database),
+        "LEAD_ROUTER_TASK_QUEUE": queue,
+        "LEAD_ROUTER_ID_KEY": ID_KEY,
+        "LEAD_ROUTER_RULES": str(DEFAULT_RULES),
+        "LEAD_ROUTER_COMPANIES": str(SAMPLE_COMPANIES),
+        "LEAD_ROUTER_RATE_LIMIT_PER_MINUTE": "0",
+        **{name: SECRET for name in SECRET_NAMES},
+    }
+    root = Path(__file__).resolve().parents[1]
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "bench.services", name, "--port", str(port)], cwd=root, env=env
+        )
+        for name in ("worker", "api")
+    }
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                try:
+                    if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if any(p.poll() is not None for p in procs.values()):
+                    raise RuntimeError("a benchmark service exited at start")
+                await asyncio.sleep(0.1)
+        yield {"port": port, "pids": {name: p.pid for name, p in procs.items()}}
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+SECRET_NAMES = (
+    "LEAD_ROUTER_WEBHOOK_SECRET",
+    "LEAD_ROUTER_HUBSPOT_SECRET",
+    "LEAD_ROUTER_TYPEFORM_SECRET",
+)
+
+
+async def run(
+    seconds: float,
+    rates: tuple[float, ...],
+    max_rate: float,
+    kinds: tuple[str, ...] = ("floor", "lead"),
+) -> dict[str, Any]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=["--log-level", "error", *dev_server_flags()],
         data_converter=data_converter(),
     )
     results: dict[str, Any] = {"lead": {}, "floor": {}}
+    queue = f"e2e-{uuid.uuid4().hex[:6]}"
+    address = env.client.service_client.config.target_host
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store(Path(tmp) / "bench.db").init()
-        acts = LeadActivities(store, rules_path=DEFAULT_RULES, companies_path=SAMPLE_COMPANIES)
-        queue = f"e2e-{uuid.uuid4().hex[:6]}"
-        worker = Worker(
-            env.client,
-            task_queue=queue,
-            workflows=[LeadRoutingWorkflow, FloorWorkflow],
-            activities=[*activity_list(acts), *FLOOR_ACTIVITIES],
-            workflow_runner=SANDBOX,
-        )
-        config = ApiConfig(
-            task_queue=queue,
-            id_key=ID_KEY,
-            webhook_secret=SECRET,
-            hubspot_secret=SECRET,
-            typeform_secret=SECRET,
-            rate_limit_per_minute=0,
-        )
-
-        async def shared() -> Client:
-            return env.client
-
-        async with env, worker:
-            api, api_task, api_port = await _serve(create_app(config, store, shared))
-            floor, floor_task, floor_port = await _serve(floor_app(env.client, queue))
+        database = Path(tmp) / "bench.db"
+        await (await Store(database).init()).close()
+        async with env, _services(address, database, queue) as services:
+            base = f"http://127.0.0.1:{services['port']}"
+            pids = {**services["pids"], "load": os.getpid()}
 
             async def post_lead(http: httpx.AsyncClient, raw: dict[str, Any]) -> str:
                 body = json.dumps(raw).encode()
                 response = await http.post(
-                    f"http://127.0.0.1:{api_port}/webhooks/forms",
+                    f"{base}/webhooks/forms",
                     content=body,
                     headers={
                         "content-type": "application/json",
@@ -186,7 +246,7 @@ async def run(seconds: float, rates: tuple[float, ...], max_rate: float) -> dict
                 body = json.dumps(raw).encode()
                 lead_id = lead_id_for(normalize_email(str(raw["email"])), ID_KEY)
                 response = await http.post(
-                    f"http://127.0.0.1:{floor_port}/floor/{lead_id}",
+                    f"{base}/floor/{lead_id}",
                     content=body,
                     headers={"content-type": "application/json"},
                 )
@@ -200,11 +260,9 @@ async def run(seconds: float, rates: tuple[float, ...], max_rate: float) -> dict
                         ("floor", post_floor, "floor_assign"),
                         ("lead", post_lead, "assign_owner"),
                     ):
+                        if kind not in kinds:
+                            continue
                         results[kind][str(int(rate))] = await _phase(
-                            env.client, http, post, activity, rate, seconds, seed=100 + n
+                            env.client, http, post, activity, rate, seconds, 100 + n, pids
                         )
-            for server, task in ((api, api_task), (floor, floor_task)):
-                server.should_exit = True
-                await task
-        await store.close()
     return results

@@ -4,26 +4,29 @@ FloorWorkflow makes the same commands as LeadRoutingWorkflow up to the assignmen
 two concurrent local activities (the rules, the enrichment) with results of the same
 size, search attributes and a memo, one activity with an input of the same size (the
 assignment), a regular notify activity and a timer. Its activities do
-nothing. It is started the same way: an HTTP POST to a FastAPI endpoint that starts
-the workflow with signal-with-start.
+nothing. It is started the same way: an HTTP POST to the same API process, through the
+same middleware, that starts the workflow with signal-with-start.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio import activity, workflow
-from temporalio.client import Client
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
 )
+
+if TYPE_CHECKING:
+    from starter.intake import ClientSource
 
 RULES_BYTES = 19_000  # the size of the rules as the lead workflow loads them
 ENRICHMENT_BYTES = 900
@@ -84,12 +87,12 @@ class FloorWorkflow:
         self._done = True
 
 
-def floor_app(client: Client, task_queue: str) -> FastAPI:
-    app = FastAPI()
+def add_floor_route(app: FastAPI, clients: ClientSource, task_queue: str) -> None:
+    """POST /floor/{lead_id}: start FloorWorkflow as the webhook starts a lead."""
 
-    @app.post("/floor/{lead_id}")
     async def start(lead_id: str, request: Request) -> JSONResponse:
         blob = Blob(text=(await request.body()).decode())
+        client = await clients()
         await client.start_workflow(
             FloorWorkflow.run,
             blob,
@@ -102,7 +105,7 @@ def floor_app(client: Client, task_queue: str) -> FastAPI:
         )
         return JSONResponse({"lead_id": lead_id, "workflow_id": lead_id}, status_code=202)
 
-    return app
+    app.add_api_route("/floor/{lead_id}", start, methods=["POST"], include_in_schema=False)
 
 
 ACTIVITIES = [floor_load, floor_assign, floor_notify]

@@ -9,7 +9,7 @@ from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from starter.codec import data_converter
-from starter.telemetry import tracing_interceptor
+from starter.telemetry import tracing_interceptors
 
 
 def _tls() -> tuple[TLSConfig | bool, str | None]:
@@ -32,7 +32,7 @@ async def connect(address: str, namespace: str = "default") -> Client:
             address,
             namespace=namespace,
             data_converter=data_converter(),
-            interceptors=[tracing_interceptor()],
+            interceptors=tracing_interceptors(),
             tls=tls,
             api_key=api_key,
         )

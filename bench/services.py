@@ -1,0 +1,82 @@
+"""The benchmark's services, each in its own process as they are deployed (see
+docker-compose.yml): `python -m bench.services worker|api`, configured by the same
+environment variables as `worker.py` and `lead-router api`.
+
+The worker is the production worker (`worker.build_worker`) with FloorWorkflow and its
+activities registered beside the lead workflow; the API is the production app
+(`starter.api.create_app`) with the floor's start endpoint added behind the same
+middleware. Lead and floor therefore share every process, setting and HTTP path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import uvicorn
+
+from activities.lead_activities import LeadActivities
+from activities.store import Store
+from bench.floor import ACTIVITIES as FLOOR_ACTIVITIES
+from bench.floor import FloorWorkflow, add_floor_route
+from starter.cli_api import api_config
+from starter.config import Settings
+from starter.temporal import ClientProvider, connect
+from worker import build_worker
+
+
+async def worker(settings: Settings) -> None:
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    store = await Store(settings.database_url).init()
+    acts = LeadActivities(
+        store, rules_path=settings.rules_path, companies_path=settings.companies_path
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with build_worker(
+            client,
+            acts,
+            settings.task_queue,
+            settings.max_cached_workflows,
+            extra_workflows=[FloorWorkflow],
+            extra_activities=FLOOR_ACTIVITIES,
+        ):
+            await stop.wait()
+    finally:
+        await store.close()
+
+
+async def api(settings: Settings, port: int) -> None:
+    # imported here: the app module pulls in FastAPI, which the worker does not need
+    from starter.api import create_app
+
+    store = await Store(settings.database_url).init()
+    clients = ClientProvider(settings.temporal_address, settings.temporal_namespace)
+    app = create_app(api_config(settings, insecure=False, ui_url=None), store, clients)
+    add_floor_route(app, clients, settings.task_queue)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    )
+    try:
+        await server.serve()
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.services", description=__doc__)
+    parser.add_argument("service", choices=["worker", "api"])
+    parser.add_argument("--port", type=int, default=8000, help="the API's port")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings()
+    asyncio.run(worker(settings) if args.service == "worker" else api(settings, args.port))
+
+
+if __name__ == "__main__":
+    main()
