@@ -2,7 +2,9 @@
 and the assignment ledger that makes every assignment idempotent.
 
 SQLite by default (WAL, writes under BEGIN IMMEDIATE so concurrent workers
-serialize); any SQLAlchemy async URL works.
+serialize, reads under a plain BEGIN so they never wait); any SQLAlchemy async URL works.
+The hot paths (intake, enrichment, assignment, notification) use few statements, built
+once: each statement costs a thread round trip and SQLAlchemy's execution overhead.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, UniqueConstraint, event, func, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, UniqueConstraint, bindparam, event, func, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import Field, SQLModel, col, delete, select, update
 
@@ -124,6 +127,38 @@ class DeadLetterRow(SQLModel, table=True):
     lead_id: str | None = None
 
 
+# The hot paths' statements, built once (values bound at execution)
+_ACCOUNT_BY_DOMAIN = select(AccountRow).where(col(AccountRow.domain) == bindparam("b_domain"))
+_NAMED_ACCOUNT_BY_NAME = select(AccountRow).where(
+    col(AccountRow.name_key) == bindparam("b_key"), col(AccountRow.named_account)
+)
+_DELIVERY_BY_KEY = select(DeliveryRow).where(col(DeliveryRow.key) == bindparam("b_key"))
+_UPDATE_DELIVERY = (
+    update(DeliveryRow)
+    .where(col(DeliveryRow.key) == bindparam("b_key"))
+    .values(attempts=col(DeliveryRow.attempts) + 1)
+)
+_RECORDED = select(col(AssignmentRow.decision_json)).where(
+    col(AssignmentRow.lead_id) == bindparam("b_lead"),
+    col(AssignmentRow.step) == bindparam("b_step"),
+)
+_NOTIFICATION = select(NotificationRow).where(
+    col(NotificationRow.lead_id) == bindparam("b_lead"),
+    col(NotificationRow.step) == bindparam("b_step"),
+    col(NotificationRow.kind) == bindparam("b_kind"),
+)
+_OWNERS = select(OwnerRow)
+_ROUND_ROBIN = select(RoundRobinRow)
+_INSERT_OWNER = OwnerRow.__table__.insert()  # type: ignore[attr-defined]
+_UPDATE_OWNER = update(OwnerRow).where(col(OwnerRow.owner_id) == bindparam("b_owner"))
+_INSERT_RR = RoundRobinRow.__table__.insert()  # type: ignore[attr-defined]
+_UPDATE_RR = update(RoundRobinRow).where(
+    col(RoundRobinRow.team_id) == bindparam("b_team"),
+    col(RoundRobinRow.owner_id) == bindparam("b_owner"),
+)
+_INSERT_ASSIGNMENT = AssignmentRow.__table__.insert()  # type: ignore[attr-defined]
+
+
 def database_url(value: str | Path) -> str:
     """A SQLAlchemy URL from a URL or a plain file path."""
     text = str(value)
@@ -144,7 +179,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers take the write lock up front; readers never wait for it (WAL)
+        read = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "lead_router_read_only"
 
 
 class Store:
@@ -157,6 +197,8 @@ class Store:
         self.engine = create_async_engine(self.url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
+        # the same pool, for transactions that only read
+        self.reader = self.engine.execution_options(**{_READ_ONLY: True})
 
     async def _serialize(self, conn: AsyncConnection) -> None:
         """One roster writer at a time. SQLite: BEGIN IMMEDIATE already holds the write
@@ -192,21 +234,13 @@ class Store:
     ) -> tuple[Account | None, Account | None]:
         """The account for the email domain, and the named account with this company name."""
         key = company_name_key(company)
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             by_domain = by_name = None
             if domain:
-                row = (
-                    await conn.execute(select(AccountRow).where(AccountRow.domain == domain))
-                ).first()
+                row = (await conn.execute(_ACCOUNT_BY_DOMAIN, {"b_domain": domain})).first()
                 by_domain = _account(row) if row else None
             if key and by_domain is None:
-                row = (
-                    await conn.execute(
-                        select(AccountRow).where(
-                            AccountRow.name_key == key, col(AccountRow.named_account)
-                        )
-                    )
-                ).first()
+                row = (await conn.execute(_NAMED_ACCOUNT_BY_NAME, {"b_key": key})).first()
                 by_name = _account(row) if row else None
         return by_domain, by_name
 
@@ -308,23 +342,36 @@ class Store:
         self, lead_id: str, step: int, kind: str, recipient: str | None, text: str, slack: bool
     ) -> NotificationRow:
         """Write the notification once; a repeat returns the row as it stands."""
+        row = NotificationRow(
+            lead_id=lead_id,
+            step=step,
+            kind=kind,
+            recipient=recipient,
+            text=text,
+            slack_status="pending" if slack else "not_configured",
+            created_at=_now(),
+        )
         async with self.engine.begin() as conn:
-            row = await _notification(conn, lead_id, step, kind)
-            if row is None:
+            inserted = (
                 await conn.execute(
-                    NotificationRow.__table__.insert().values(  # type: ignore[attr-defined]
-                        lead_id=lead_id,
-                        step=step,
-                        kind=kind,
-                        recipient=recipient,
-                        text=text,
-                        slack_status="pending" if slack else "not_configured",
-                        created_at=_now(),
-                    )
+                    self._insert_new(NotificationRow)
+                    .values(**row.model_dump(exclude={"id"}))
+                    .returning(col(NotificationRow.id))
                 )
-                row = await _notification(conn, lead_id, step, kind)
-            assert row is not None
-            return row
+            ).first()
+            if inserted is not None:
+                row.id = inserted[0]
+                return row
+            found = await _notification(conn, lead_id, step, kind)
+            assert found is not None
+            return found
+
+    def _insert_new(self, model: type[SQLModel]) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING, in this database's dialect."""
+        table = model.__table__  # type: ignore[attr-defined]
+        if self.engine.dialect.name == "postgresql":
+            return postgresql_insert(table).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
 
     async def mark_slack(self, row_id: int, sent: bool) -> None:
         values: dict[str, Any] = {"slack_attempts": NotificationRow.slack_attempts + 1}
@@ -353,38 +400,30 @@ class Store:
     ) -> DeliveryRow | None:
         """Record a new delivery; if the key is known (and, with a window, recent), return
         the existing row instead. Concurrent identical deliveries: exactly one claims it."""
+        values = row.model_dump()
         async with self.engine.begin() as conn:
-            found = (
-                await conn.execute(select(DeliveryRow).where(DeliveryRow.key == row.key))
-            ).first()
-            if found is not None:
-                existing = DeliveryRow.model_validate(found._mapping)
-                if window_start is None or _aware(existing.created_at) >= window_start:
-                    return existing
-                await conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
-            try:
-                async with conn.begin_nested():
-                    await conn.execute(
-                        DeliveryRow.__table__.insert().values(**row.model_dump())  # type: ignore[attr-defined]
-                    )
-            except IntegrityError:
-                pass  # a twin delivery claimed it first (PostgreSQL): answer with its row
-            else:
+            claimed = await conn.execute(self._insert_new(DeliveryRow).values(**values))
+            if claimed.rowcount == 1:
+                return None
+            found = (await conn.execute(_DELIVERY_BY_KEY, {"b_key": row.key})).first()
+            assert found is not None  # the conflicting row, committed before we looked
+            existing = DeliveryRow.model_validate(found._mapping)
+            if window_start is None or _aware(existing.created_at) >= window_start:
+                return existing
+            # the same body again after the dedupe window: a new delivery, unless a twin
+            # of it claimed the key first (PostgreSQL; SQLite writers are serialized)
+            await conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
+            again = await conn.execute(self._insert_new(DeliveryRow).values(**values))
+            if again.rowcount == 1:
                 return None
         return await self.delivery(row.key)
 
     async def mark_delivery(self, key: str, status: str, error: str | None = None) -> None:
-        values: dict[str, Any] = {
-            "status": status,
-            "last_error": error,
-            "attempts": DeliveryRow.attempts + 1,
-        }
+        values: dict[str, Any] = {"status": status, "last_error": error}
         if status == "started":
             values["started_at"] = _now()
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(DeliveryRow).where(col(DeliveryRow.key) == key).values(**values)
-            )
+            await conn.execute(_UPDATE_DELIVERY, {"b_key": key, **values})
 
     async def deliveries_to_start(
         self, accepted_before: datetime, limit: int = 100
@@ -492,28 +531,15 @@ def _account(row: Any) -> Account:
 
 
 async def _recorded(conn: AsyncConnection, lead_id: str, step: int) -> Assignment | None:
-    row = (
-        await conn.execute(
-            select(AssignmentRow.decision_json).where(
-                AssignmentRow.lead_id == lead_id, AssignmentRow.step == step
-            )
-        )
-    ).first()
+    row = (await conn.execute(_RECORDED, {"b_lead": lead_id, "b_step": step})).first()
     return Assignment.model_validate(json.loads(row[0])) if row else None
 
 
 async def _notification(
     conn: AsyncConnection, lead_id: str, step: int, kind: str
 ) -> NotificationRow | None:
-    row = (
-        await conn.execute(
-            select(NotificationRow).where(
-                NotificationRow.lead_id == lead_id,
-                NotificationRow.step == step,
-                NotificationRow.kind == kind,
-            )
-        )
-    ).first()
+    params = {"b_lead": lead_id, "b_step": step, "b_kind": kind}
+    row = (await conn.execute(_NOTIFICATION, params)).first()
     return NotificationRow.model_validate(row._mapping) if row else None
 
 
@@ -522,16 +548,17 @@ async def _record_assignment(
 ) -> None:
     """The ledger row for (lead, step); a lead with no owner holds nothing to release."""
     await conn.execute(
-        AssignmentRow.__table__.insert().values(  # type: ignore[attr-defined]
-            lead_id=lead_id,
-            step=step,
-            owner_id=assignment.owner,
-            team=assignment.team,
-            method=assignment.method,
-            decision_json=assignment.model_dump_json(),
-            released=assignment.owner is None,
-            created_at=_now(),
-        )
+        _INSERT_ASSIGNMENT,
+        {
+            "lead_id": lead_id,
+            "step": step,
+            "owner_id": assignment.owner,
+            "team": assignment.team,
+            "method": assignment.method,
+            "decision_json": assignment.model_dump_json(),
+            "released": assignment.owner is None,
+            "created_at": _now(),
+        },
     )
 
 
@@ -553,9 +580,9 @@ async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> Non
 
 async def _load_state(conn: AsyncConnection) -> RosterState:
     state = RosterState()
-    for row in (await conn.execute(select(OwnerRow))).all():
+    for row in (await conn.execute(_OWNERS)).all():
         state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=row.away)
-    for rr in (await conn.execute(select(RoundRobinRow))).all():
+    for rr in (await conn.execute(_ROUND_ROBIN)).all():
         state.rr.setdefault(rr.team_id, {})[rr.owner_id] = rr.current
     return state
 
@@ -566,30 +593,37 @@ async def _save_state(
     before: dict[str, tuple[int, bool]],
     rr_before: dict[str, dict[str, int]],
 ) -> None:
-    changed = [o for o, s in state.owners.items() if before.get(o) != (s.open_leads, s.away)]
-    await _ensure_owners(conn, changed)
-    for owner_id in changed:
-        s = state.owners[owner_id]
-        await conn.execute(
-            update(OwnerRow)
-            .where(col(OwnerRow.owner_id) == owner_id)
-            .values(open_leads=s.open_leads, away=s.away, updated_at=_now())
-        )
+    """Write what the assignment changed, one statement per kind of change. `before`
+    holds every owner row loaded, so an owner missing from it has no row yet."""
+    now = _now()
+    new_owners, owner_updates = [], []
+    for owner_id, s in state.owners.items():
+        if owner_id not in before:
+            new_owners.append(
+                {
+                    "owner_id": owner_id,
+                    "open_leads": s.open_leads,
+                    "away": s.away,
+                    "updated_at": now,
+                }
+            )
+        elif before[owner_id] != (s.open_leads, s.away):
+            owner_updates.append(
+                {"b_owner": owner_id, "open_leads": s.open_leads, "away": s.away, "updated_at": now}
+            )
+    new_rr, rr_updates = [], []
     for team_id, members in state.rr.items():
         old = rr_before.get(team_id, {})
         for owner_id, current in members.items():
             if owner_id not in old:
-                await conn.execute(
-                    RoundRobinRow.__table__.insert().values(  # type: ignore[attr-defined]
-                        team_id=team_id, owner_id=owner_id, current=current
-                    )
-                )
+                new_rr.append({"team_id": team_id, "owner_id": owner_id, "current": current})
             elif old[owner_id] != current:
-                await conn.execute(
-                    update(RoundRobinRow)
-                    .where(
-                        col(RoundRobinRow.team_id) == team_id,
-                        col(RoundRobinRow.owner_id) == owner_id,
-                    )
-                    .values(current=current)
-                )
+                rr_updates.append({"b_team": team_id, "b_owner": owner_id, "current": current})
+    for statement, rows in (
+        (_INSERT_OWNER, new_owners),
+        (_UPDATE_OWNER, owner_updates),
+        (_INSERT_RR, new_rr),
+        (_UPDATE_RR, rr_updates),
+    ):
+        if rows:
+            await conn.execute(statement, rows)
