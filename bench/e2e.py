@@ -38,33 +38,52 @@ from domain.signatures import sign_generic
 from starter.binaries import temporal_cli
 from starter.codec import data_converter
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
-from starter.devserver import free_port
-from starter.history import local_activity_type
-from workflows.search_attributes import dev_server_flags
+from starter.devserver import free_port, server_flags
 
 SECRET = "bench-secret"
 CONNECTIONS = 32
+SERVER_FLAGS: list[str] = os.environ.get("BENCH_SERVER_FLAGS", "").split()
 ID_KEY = "bench-id-key"
 
 
-async def _assigned_at(client: Client, workflow_id: str, activity: str) -> float | None:
-    """When the assignment activity completed (or, as a local activity, was recorded)."""
+async def _assigned_at(client: Client, workflow_id: str, activity: str) -> dict[str, float] | None:
+    """When each step up to the assignment happened (server clock, epoch seconds): the
+    workflow started, its first workflow task completed (rules and enrichment, as local
+    activities, inside it), the assignment activity started and completed."""
     scheduled: dict[int, str] = {}
+    times: dict[str, float] = {}
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        at = event.event_time.ToDatetime().timestamp()
+        kind = event.event_type
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            times["started"] = at
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            times.setdefault("first_task_started", at)
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            times.setdefault("first_task_done", at)
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             scheduled[event.event_id] = (
                 event.activity_task_scheduled_event_attributes.activity_type.name
             )
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started = event.activity_task_started_event_attributes
+            if scheduled.get(started.scheduled_event_id) == activity:
+                times["assign_started"] = at
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             done = event.activity_task_completed_event_attributes
             if scheduled.get(done.scheduled_event_id) == activity:
-                return event.event_time.ToDatetime().timestamp()
-        elif (
-            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and local_activity_type(event.marker_recorded_event_attributes) == activity
-        ):
-            return event.event_time.ToDatetime().timestamp()
+                return {**times, "assigned": at}
     return None
+
+
+# the steps from the POST to the assignment, as p50 milliseconds in each phase's result
+STEPS = (
+    ("post_to_start", "posted", "started"),
+    ("first_task_pickup", "started", "first_task_started"),
+    ("first_task_run", "first_task_started", "first_task_done"),
+    ("assign_pickup", "first_task_done", "assign_started"),
+    ("assign_run", "assign_started", "assigned"),
+)
 
 
 Post = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[str]]
@@ -113,13 +132,18 @@ async def _phase(
         await asyncio.sleep(0.1)
     cpu = {k: v - cpu0[k] for k, v in _cpu_seconds(pids).items()}
     latencies, last = [], 0.0
+    steps: dict[str, list[float]] = {name: [] for name, _, _ in STEPS}
     pending = dict(sent)
     while pending and time.time() < deadline:
         for workflow_id, t0 in list(pending.items()):
-            at = await _assigned_at(client, workflow_id, activity)
-            if at is not None:
-                latencies.append((at - t0) * 1000)
-                last = max(last, at)
+            times = await _assigned_at(client, workflow_id, activity)
+            if times is not None:
+                times["posted"] = t0
+                latencies.append((times["assigned"] - t0) * 1000)
+                for name, start, end in STEPS:
+                    if start in times and end in times:
+                        steps[name].append((times[end] - times[start]) * 1000)
+                last = max(last, times["assigned"])
                 del pending[workflow_id]
         if pending:
             await asyncio.sleep(0.25)
@@ -134,6 +158,7 @@ async def _phase(
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "achieved_per_s": round(len(latencies) / span, 1),
+        "steps_p50_ms": {name: round(percentile(v, 0.50), 1) for name, v in steps.items()},
         # CPU per lead while offering and draining, by process
         "cpu_ms_per_lead": {k: round(1000 * v / count, 1) for k, v in cpu.items()},
     }
@@ -221,7 +246,7 @@ async def run(
 ) -> dict[str, Any]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=["--log-level", "error", *dev_server_flags()],
+        dev_server_extra_args=["--log-level", "error", *server_flags(), *SERVER_FLAGS],
         data_converter=data_converter(),
     )
     results: dict[str, Any] = {"lead": {}, "floor": {}}

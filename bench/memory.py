@@ -25,8 +25,8 @@ from domain.intake import parse_submission
 from starter.binaries import temporal_cli
 from starter.codec import data_converter
 from starter.config import DEFAULT_RULES
+from starter.devserver import server_flags
 from starter.leads import start_lead
-from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVE = 500
@@ -59,7 +59,7 @@ def waiting_rules() -> str:
 async def run(count: int) -> dict[str, Any]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=["--log-level", "error", *dev_server_flags()],
+        dev_server_extra_args=["--log-level", "error", *server_flags()],
         data_converter=data_converter(),
     )
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,11 +31,10 @@ from domain.signatures import sign_generic
 from starter.api import ApiConfig, create_app
 from starter.binaries import temporal_cli
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
-from starter.devserver import free_port
+from starter.devserver import free_port, server_flags
 from starter.history import local_activity_type
 from starter.leads import start_lead
 from worker import build_worker
-from workflows.search_attributes import dev_server_flags
 
 EXTRA: list[str] = []
 
@@ -80,7 +79,7 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
     "webhook" (signed POSTs to the HTTP service on loopback), and time each to its owner."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        dev_server_extra_args=["--log-level", "error", *dev_server_flags(), *EXTRA],
+        dev_server_extra_args=["--log-level", "error", *server_flags(), *EXTRA],
         data_converter=pydantic_data_converter,
     )
     with tempfile.TemporaryDirectory() as tmp:

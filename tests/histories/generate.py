@@ -31,12 +31,12 @@ from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, Rea
 from domain.models import Account
 from starter.binaries import temporal_cli
 from starter.config import SAMPLE_COMPANIES
+from starter.devserver import server_flags
 from starter.history import write_history
 from starter.leads import LeadHandle, activate_trial
 from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.lead_routing import LeadRoutingWorkflow
-from workflows.search_attributes import dev_server_flags
 
 HERE = Path(__file__).parent
 MM_EAST = {"email": "buyer@northwind.io", "lead_type": "demo_request", "country": "US",
@@ -241,7 +241,7 @@ async def main(only: list[str], into: Path) -> None:
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=[
             "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true",
-            *dev_server_flags(),
+            *server_flags(),
         ],
         data_converter=pydantic_data_converter,
         ts_config=TimeSkippingConfig(enabled=False),

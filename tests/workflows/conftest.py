@@ -27,9 +27,9 @@ from domain.lifecycle import LeadState
 from domain.models import Account
 from starter.binaries import temporal_cli
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
+from starter.devserver import server_flags
 from starter.leads import LeadHandle, lead_status, start_lead
 from worker import build_worker
-from workflows.search_attributes import dev_server_flags
 
 ALWAYS_OPEN = {"timezone": "UTC", "start": "00:00", "end": "24:00",
                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}  # fmt: skip
@@ -52,7 +52,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=[
             "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true",
-            *dev_server_flags(),
+            *server_flags(),
         ],
         data_converter=pydantic_data_converter,
         # no skipping unless a test fast-forwards: otherwise every idle SLA timer fires at once
