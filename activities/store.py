@@ -9,16 +9,27 @@ once: each statement costs a thread round trip and SQLAlchemy's execution overhe
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, UniqueConstraint, bindparam, event, func, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    UniqueConstraint,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Field, SQLModel, col, delete, select, update
 
 from domain.assign import OwnerState, RosterState
@@ -156,6 +167,10 @@ _UPDATE_RR = update(RoundRobinRow).where(
     col(RoundRobinRow.team_id) == bindparam("b_team"),
     col(RoundRobinRow.owner_id) == bindparam("b_owner"),
 )
+_RECORDED_ROW = select(AssignmentRow).where(
+    col(AssignmentRow.lead_id) == bindparam("b_lead"),
+    col(AssignmentRow.step) == bindparam("b_step"),
+)
 _INSERT_ASSIGNMENT = AssignmentRow.__table__.insert()  # type: ignore[attr-defined]
 
 
@@ -167,8 +182,8 @@ def database_url(value: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(text).expanduser()}"
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
@@ -177,7 +192,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # writers take the write lock up front; readers never wait for it (WAL)
         read = conn.get_execution_options().get(_READ_ONLY, False)
@@ -185,6 +200,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
 
 _READ_ONLY = "lead_router_read_only"
+T = TypeVar("T")
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as conn:
+        return work(conn)
 
 
 class Store:
@@ -195,16 +216,37 @@ class Store:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url)
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_setup(self.engine)
         # the same pool, for transactions that only read
         self.reader = self.engine.execution_options(**{_READ_ONLY: True})
+        self._sync: Engine | None = None
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_setup(self.engine.sync_engine)
+            if not self.url.endswith(":memory:"):
+                # The hot paths run each transaction whole, in a thread, on the plain
+                # sqlite3 driver: the write lock is held only while its statements run,
+                # never across event-loop turns (with aiosqlite every statement is a
+                # round trip through the loop, and a busy loop held the lock for all of
+                # them while the other process backed off in SQLite's busy handler).
+                self._sync = create_engine(
+                    self.url.replace("+aiosqlite", ""),
+                    connect_args={"check_same_thread": False},
+                )
+                _sqlite_setup(self._sync)
 
-    async def _serialize(self, conn: AsyncConnection) -> None:
-        """One roster writer at a time. SQLite: BEGIN IMMEDIATE already holds the write
-        lock. PostgreSQL: a transaction-scoped advisory lock (every worker, every host)."""
-        if self.engine.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(7411)"))
+    async def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction."""
+        if self._sync is not None:
+            return await asyncio.to_thread(_in_transaction, self._sync, work)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
+
+    async def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction that only reads (never waits for writers)."""
+        if self._sync is not None:
+            reader = self._sync.execution_options(**{_READ_ONLY: True})
+            return await asyncio.to_thread(_in_transaction, reader, work)
+        async with self.reader.connect() as conn:
+            return await conn.run_sync(work)
 
     async def init(self) -> Store:
         async with self.engine.begin() as conn:
@@ -213,6 +255,8 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._sync is not None:
+            self._sync.dispose()
 
     # CRM accounts
 
@@ -234,15 +278,18 @@ class Store:
     ) -> tuple[Account | None, Account | None]:
         """The account for the email domain, and the named account with this company name."""
         key = company_name_key(company)
-        async with self.reader.connect() as conn:
+
+        def work(conn: Connection) -> tuple[Account | None, Account | None]:
             by_domain = by_name = None
             if domain:
-                row = (await conn.execute(_ACCOUNT_BY_DOMAIN, {"b_domain": domain})).first()
+                row = conn.execute(_ACCOUNT_BY_DOMAIN, {"b_domain": domain}).first()
                 by_domain = _account(row) if row else None
             if key and by_domain is None:
-                row = (await conn.execute(_NAMED_ACCOUNT_BY_NAME, {"b_key": key})).first()
+                row = conn.execute(_NAMED_ACCOUNT_BY_NAME, {"b_key": key}).first()
                 by_name = _account(row) if row else None
-        return by_domain, by_name
+            return by_domain, by_name
+
+        return await self._read(work)
 
     async def all_accounts(self) -> list[Account]:
         async with self.engine.connect() as conn:
@@ -257,18 +304,19 @@ class Store:
     # Roster state
 
     async def load_state(self) -> RosterState:
-        async with self.engine.connect() as conn:
-            return await _load_state(conn)
+        return await self._read(_load_state)
 
     async def set_away(self, owner_id: str, away: bool) -> None:
-        async with self.engine.begin() as conn:
-            await self._serialize(conn)
-            await _ensure_owners(conn, [owner_id])
-            await conn.execute(
+        def work(conn: Connection) -> None:
+            _lock_roster(conn)
+            _ensure_owners(conn, [owner_id])
+            conn.execute(
                 update(OwnerRow)
                 .where(col(OwnerRow.owner_id) == owner_id)
                 .values(away=away, updated_at=_now())
             )
+
+        await self._write(work)
 
     # Assignment ledger
 
@@ -283,58 +331,61 @@ class Store:
         teams: Iterable[str] | None = None,
     ) -> Assignment:
         """Assign once per (lead, step): a repeat returns the recorded answer unchanged."""
-        async with self.engine.begin() as conn:
-            await self._serialize(conn)
-            existing = await _recorded(conn, lead_id, step)
+
+        def work(conn: Connection) -> Assignment:
+            _lock_roster(conn)
+            existing = _recorded(conn, lead_id, step)
             if existing is not None:
                 return existing
-            state = await _load_state(conn)
+            state = _load_state(conn)
             before = {k: (v.open_leads, v.away) for k, v in state.owners.items()}
             rr_before = {t: dict(m) for t, m in state.rr.items()}
             result = choose_owner(plan, rules, state, exclude=exclude, teams=teams)
-            await _save_state(conn, state, before, rr_before)
-            await _record_assignment(conn, lead_id, step, result)
+            _save_state(conn, state, before, rr_before)
+            _record_assignment(conn, lead_id, step, result)
             return result
+
+        return await self._write(work)
 
     async def record_manual(self, lead_id: str, step: int, assignment: Assignment) -> Assignment:
         """Record an assignment chosen by a person (manual reassign), once per step."""
-        async with self.engine.begin() as conn:
-            await self._serialize(conn)
-            existing = await _recorded(conn, lead_id, step)
+
+        def work(conn: Connection) -> Assignment:
+            _lock_roster(conn)
+            existing = _recorded(conn, lead_id, step)
             if existing is not None:
                 return existing
             if assignment.owner:
-                await _ensure_owners(conn, [assignment.owner])
-                await conn.execute(
+                _ensure_owners(conn, [assignment.owner])
+                conn.execute(
                     update(OwnerRow)
                     .where(col(OwnerRow.owner_id) == assignment.owner)
                     .values(open_leads=OwnerRow.open_leads + 1, updated_at=_now())
                 )
-            await _record_assignment(conn, lead_id, step, assignment)
+            _record_assignment(conn, lead_id, step, assignment)
             return assignment
+
+        return await self._write(work)
 
     async def release(self, lead_id: str, step: int) -> bool:
         """Drop the owner's open-lead count for this step, once. True if it changed now."""
-        async with self.engine.begin() as conn:
-            await self._serialize(conn)
-            row = (
-                await conn.execute(
-                    select(AssignmentRow).where(
-                        AssignmentRow.lead_id == lead_id, AssignmentRow.step == step
-                    )
-                )
-            ).first()
+
+        def work(conn: Connection) -> bool:
+            _lock_roster(conn)
+            row = conn.execute(_RECORDED_ROW, {"b_lead": lead_id, "b_step": step}).first()
             if row is None or row.released or row.owner_id is None:
                 return False
-            await conn.execute(
+            conn.execute(
                 update(AssignmentRow).where(col(AssignmentRow.id) == row.id).values(released=True)
             )
-            await conn.execute(
+            conn.execute(
                 update(OwnerRow)
                 .where(col(OwnerRow.owner_id) == row.owner_id, col(OwnerRow.open_leads) > 0)
                 .values(open_leads=OwnerRow.open_leads - 1, updated_at=_now())
             )
             return True
+
+        return await self._write(work)
 
     # Notification outbox
 
@@ -351,36 +402,31 @@ class Store:
             slack_status="pending" if slack else "not_configured",
             created_at=_now(),
         )
-        async with self.engine.begin() as conn:
-            inserted = (
-                await conn.execute(
-                    self._insert_new(NotificationRow)
-                    .values(**row.model_dump(exclude={"id"}))
-                    .returning(col(NotificationRow.id))
-                )
+
+        def work(conn: Connection) -> NotificationRow:
+            inserted = conn.execute(
+                _insert_new(conn, NotificationRow)
+                .values(**row.model_dump(exclude={"id"}))
+                .returning(col(NotificationRow.id))
             ).first()
             if inserted is not None:
                 row.id = inserted[0]
                 return row
-            found = await _notification(conn, lead_id, step, kind)
+            found = _notification(conn, lead_id, step, kind)
             assert found is not None
             return found
 
-    def _insert_new(self, model: type[SQLModel]) -> Any:
-        """INSERT ... ON CONFLICT DO NOTHING, in this database's dialect."""
-        table = model.__table__  # type: ignore[attr-defined]
-        if self.engine.dialect.name == "postgresql":
-            return postgresql_insert(table).on_conflict_do_nothing()
-        return sqlite_insert(table).on_conflict_do_nothing()
+        return await self._write(work)
 
     async def mark_slack(self, row_id: int, sent: bool) -> None:
         values: dict[str, Any] = {"slack_attempts": NotificationRow.slack_attempts + 1}
         if sent:
             values.update(slack_status="sent", sent_at=_now())
-        async with self.engine.begin() as conn:
-            await conn.execute(
+        await self._write(
+            lambda conn: conn.execute(
                 update(NotificationRow).where(col(NotificationRow.id) == row_id).values(**values)
             )
+        )
 
     async def notifications_for(self, lead_id: str) -> list[NotificationRow]:
         async with self.engine.connect() as conn:
@@ -401,29 +447,32 @@ class Store:
         """Record a new delivery; if the key is known (and, with a window, recent), return
         the existing row instead. Concurrent identical deliveries: exactly one claims it."""
         values = row.model_dump()
-        async with self.engine.begin() as conn:
-            claimed = await conn.execute(self._insert_new(DeliveryRow).values(**values))
-            if claimed.rowcount == 1:
+
+        def work(conn: Connection) -> DeliveryRow | bool | None:
+            """None: claimed; the row: a repeat; False: a twin claimed it meanwhile."""
+            if conn.execute(_insert_new(conn, DeliveryRow).values(**values)).rowcount == 1:
                 return None
-            found = (await conn.execute(_DELIVERY_BY_KEY, {"b_key": row.key})).first()
+            found = conn.execute(_DELIVERY_BY_KEY, {"b_key": row.key}).first()
             assert found is not None  # the conflicting row, committed before we looked
             existing = DeliveryRow.model_validate(found._mapping)
             if window_start is None or _aware(existing.created_at) >= window_start:
                 return existing
             # the same body again after the dedupe window: a new delivery, unless a twin
             # of it claimed the key first (PostgreSQL; SQLite writers are serialized)
-            await conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
-            again = await conn.execute(self._insert_new(DeliveryRow).values(**values))
-            if again.rowcount == 1:
-                return None
-        return await self.delivery(row.key)
+            conn.execute(delete(DeliveryRow).where(col(DeliveryRow.key) == row.key))
+            again = conn.execute(_insert_new(conn, DeliveryRow).values(**values))
+            return None if again.rowcount == 1 else False
+
+        outcome = await self._write(work)
+        if isinstance(outcome, bool):
+            return await self.delivery(row.key)
+        return outcome
 
     async def mark_delivery(self, key: str, status: str, error: str | None = None) -> None:
         values: dict[str, Any] = {"status": status, "last_error": error}
         if status == "started":
             values["started_at"] = _now()
-        async with self.engine.begin() as conn:
-            await conn.execute(_UPDATE_DELIVERY, {"b_key": key, **values})
+        await self._write(lambda conn: conn.execute(_UPDATE_DELIVERY, {"b_key": key, **values}))
 
     async def deliveries_to_start(
         self, accepted_before: datetime, limit: int = 100
@@ -530,24 +579,35 @@ def _account(row: Any) -> Account:
     return Account.model_validate(data)
 
 
-async def _recorded(conn: AsyncConnection, lead_id: str, step: int) -> Assignment | None:
-    row = (await conn.execute(_RECORDED, {"b_lead": lead_id, "b_step": step})).first()
+def _lock_roster(conn: Connection) -> None:
+    """One roster writer at a time. SQLite: BEGIN IMMEDIATE already holds the write
+    lock. PostgreSQL: a transaction-scoped advisory lock (every worker, every host)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7411)"))
+
+
+def _insert_new(conn: Connection, model: type[SQLModel]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in this database's dialect."""
+    table = model.__table__  # type: ignore[attr-defined]
+    if conn.dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _recorded(conn: Connection, lead_id: str, step: int) -> Assignment | None:
+    row = conn.execute(_RECORDED, {"b_lead": lead_id, "b_step": step}).first()
     return Assignment.model_validate(json.loads(row[0])) if row else None
 
 
-async def _notification(
-    conn: AsyncConnection, lead_id: str, step: int, kind: str
-) -> NotificationRow | None:
+def _notification(conn: Connection, lead_id: str, step: int, kind: str) -> NotificationRow | None:
     params = {"b_lead": lead_id, "b_step": step, "b_kind": kind}
-    row = (await conn.execute(_NOTIFICATION, params)).first()
+    row = conn.execute(_NOTIFICATION, params).first()
     return NotificationRow.model_validate(row._mapping) if row else None
 
 
-async def _record_assignment(
-    conn: AsyncConnection, lead_id: str, step: int, assignment: Assignment
-) -> None:
+def _record_assignment(conn: Connection, lead_id: str, step: int, assignment: Assignment) -> None:
     """The ledger row for (lead, step); a lead with no owner holds nothing to release."""
-    await conn.execute(
+    conn.execute(
         _INSERT_ASSIGNMENT,
         {
             "lead_id": lead_id,
@@ -562,12 +622,10 @@ async def _record_assignment(
     )
 
 
-async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> None:
+def _ensure_owners(conn: Connection, owner_ids: Iterable[str]) -> None:
     ids = list(owner_ids)
     known = set(
-        (
-            await conn.execute(select(OwnerRow.owner_id).where(col(OwnerRow.owner_id).in_(ids)))
-        ).scalars()
+        (conn.execute(select(OwnerRow.owner_id).where(col(OwnerRow.owner_id).in_(ids)))).scalars()
     )
     missing = [
         {"owner_id": i, "away": False, "open_leads": 0, "updated_at": _now()}
@@ -575,20 +633,20 @@ async def _ensure_owners(conn: AsyncConnection, owner_ids: Iterable[str]) -> Non
         if i not in known
     ]
     if missing:
-        await conn.execute(OwnerRow.__table__.insert(), missing)  # type: ignore[attr-defined]
+        conn.execute(OwnerRow.__table__.insert(), missing)  # type: ignore[attr-defined]
 
 
-async def _load_state(conn: AsyncConnection) -> RosterState:
+def _load_state(conn: Connection) -> RosterState:
     state = RosterState()
-    for row in (await conn.execute(_OWNERS)).all():
+    for row in conn.execute(_OWNERS).all():
         state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=row.away)
-    for rr in (await conn.execute(_ROUND_ROBIN)).all():
+    for rr in conn.execute(_ROUND_ROBIN).all():
         state.rr.setdefault(rr.team_id, {})[rr.owner_id] = rr.current
     return state
 
 
-async def _save_state(
-    conn: AsyncConnection,
+def _save_state(
+    conn: Connection,
     state: RosterState,
     before: dict[str, tuple[int, bool]],
     rr_before: dict[str, dict[str, int]],
@@ -626,4 +684,4 @@ async def _save_state(
         (_UPDATE_RR, rr_updates),
     ):
         if rows:
-            await conn.execute(statement, rows)
+            conn.execute(statement, rows)
