@@ -71,12 +71,19 @@ class LeadActivities:
         return enrich(lead, company, match_account(lead, by_domain, by_name))
 
     @activity.defn
-    async def assign_owner(self, request: AssignRequest) -> Assignment:
+    async def assign_owner(
+        self, request: AssignRequest, rules: RoutingRules | None = None
+    ) -> Assignment:
+        """Choose and record the owner. `rules` are the lead's pinned rules (a task
+        scheduled before they became an argument of their own carries them inside)."""
+        pinned = rules or request.rules
+        if pinned is None:
+            raise ApplicationError("assign_owner needs the lead's rules", non_retryable=True)
         return await self.store.assign(
             request.lead_id,
             request.step,
             request.plan,
-            request.rules,
+            pinned,
             exclude=request.exclude,
             teams=request.teams,
         )

@@ -33,15 +33,18 @@ def machine() -> dict[str, Any]:
 
 
 def summary(results: dict[str, Any]) -> dict[str, Any]:
+    """The ratios the targets are set on. Throughput is each kind's best achieved rate
+    over all phases: past saturation a backlog makes the top offered rate a poor max."""
     lead, floor = results["e2e"]["lead"], results["e2e"]["floor"]
     at20, fl20 = lead.get("20", {}), floor.get("20", {})
-    top = max(lead, key=float)
+    lead_max = max(phase["achieved_per_s"] for phase in lead.values())
+    floor_max = max(phase["achieved_per_s"] for phase in floor.values())
     return {
         "e2e_vs_floor_p50": round(at20["p50_ms"] / fl20["p50_ms"], 2),
         "e2e_p99_ms_at_20": at20["p99_ms"],
-        "throughput_vs_floor": round(lead[top]["achieved_per_s"] / floor[top]["achieved_per_s"], 2),
-        "lead_max_per_s": lead[top]["achieved_per_s"],
-        "floor_max_per_s": floor[top]["achieved_per_s"],
+        "throughput_vs_floor": round(lead_max / floor_max, 2),
+        "lead_max_per_s": lead_max,
+        "floor_max_per_s": floor_max,
     }
 
 

@@ -20,7 +20,6 @@ import httpx
 import uvicorn
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.lead_activities import LeadActivities
@@ -30,6 +29,7 @@ from domain.intake import parse_submission
 from domain.signatures import sign_generic
 from starter.api import ApiConfig, create_app
 from starter.binaries import temporal_cli
+from starter.codec import LEAD_DATA_CONVERTER
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
 from starter.devserver import free_port, server_flags
 from starter.history import local_activity_type
@@ -80,7 +80,7 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=["--log-level", "error", *server_flags(), *EXTRA],
-        data_converter=pydantic_data_converter,
+        data_converter=LEAD_DATA_CONVERTER,
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store(Path(tmp) / "bench.db").init()

@@ -54,7 +54,9 @@ class AssignRequest(BaseModel):
     lead_id: str
     step: int
     plan: RoutingPlan
-    rules: RoutingRules
+    # the rules now travel as the activity's second argument (a payload of their own,
+    # decoded once per distinct rule set); set only in histories from before that
+    rules: RoutingRules | None = None
     exclude: list[str] = Field(default_factory=list)
     teams: list[str] | None = None
 

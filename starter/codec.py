@@ -13,11 +13,20 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+    PayloadCodec,
+)
+
+from domain.rules import RoutingRules
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -100,9 +109,49 @@ class EncryptionCodec(PayloadCodec):
         return inner
 
 
+_RULES_HINTS = (RoutingRules, RoutingRules | None)
+_DECODED_RULES: dict[bytes, RoutingRules] = {}
+
+
+class _PydanticJSONSharingRules(PydanticJSONPlainPayloadConverter):
+    """Pydantic JSON, with a rule set validated once per distinct content.
+
+    Every lead pins a copy of the same rules (~19 KB), decoded twice per lead: the
+    workflow's `load_rules` result and the assignment's argument. Validating them cost
+    ~0.5-1 ms each time under load. Keyed by the payload's exact bytes, the shared copy
+    is what validating those bytes gives; rules are frozen, so sharing them is safe."""
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        if type_hint not in _RULES_HINTS or payload.data == b"null":
+            return super().from_payload(payload, type_hint)
+        rules = _DECODED_RULES.get(payload.data)
+        if rules is None:
+            rules = super().from_payload(payload, RoutingRules)
+            if len(_DECODED_RULES) >= 32:
+                _DECODED_RULES.clear()
+            _DECODED_RULES[payload.data] = rules
+        return rules
+
+
+class LeadPayloadConverter(CompositePayloadConverter):
+    """temporalio.contrib.pydantic's converter (the same JSON), sharing decoded rules."""
+
+    def __init__(self) -> None:
+        json_converter = _PydanticJSONSharingRules()
+        super().__init__(
+            *(
+                json_converter if isinstance(c, JSONPlainPayloadConverter) else c
+                for c in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
+LEAD_DATA_CONVERTER = DataConverter(payload_converter_class=LeadPayloadConverter)
+
+
 def data_converter(keys: dict[str, bytes] | None = None) -> DataConverter:
     """The project's converter: pydantic JSON, encrypted when keys are configured."""
     keys = keys if keys is not None else keys_from_env()
     if not keys:
-        return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keys))
+        return LEAD_DATA_CONVERTER
+    return dataclasses.replace(LEAD_DATA_CONVERTER, payload_codec=EncryptionCodec(keys))

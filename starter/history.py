@@ -120,7 +120,8 @@ class RecordedLead:
 
 
 async def _decode(converter: DataConverter, payloads: Payloads, kind: type[T]) -> T:
-    values = await converter.decode(list(payloads.payloads), [kind])
+    """The first payload (an activity's first argument, a result, a memo field)."""
+    values = await converter.decode(list(payloads.payloads[:1]), [kind])
     return values[0]  # type: ignore[no-any-return]
 
 

@@ -218,16 +218,16 @@ class LeadRoutingWorkflow:
         exclude: list[str] | None = None,
     ) -> Assignment:
         assert self._rules is not None
+        request = AssignRequest(
+            lead_id=self._lead.lead_id,
+            step=self._step,
+            plan=routing,
+            exclude=exclude or [],
+            teams=teams,
+        )
         return await workflow.execute_activity_method(
             LeadActivities.assign_owner,
-            AssignRequest(
-                lead_id=self._lead.lead_id,
-                step=self._step,
-                plan=routing,
-                rules=self._rules,
-                exclude=exclude or [],
-                teams=teams,
-            ),
+            args=[request, self._rules],
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=summary,

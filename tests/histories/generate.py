@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
@@ -30,6 +29,7 @@ from activities.store import Store
 from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
 from domain.models import Account
 from starter.binaries import temporal_cli
+from starter.codec import LEAD_DATA_CONVERTER
 from starter.config import SAMPLE_COMPANIES
 from starter.devserver import server_flags
 from starter.history import write_history
@@ -243,7 +243,7 @@ async def main(only: list[str], into: Path) -> None:
             "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true",
             *server_flags(),
         ],
-        data_converter=pydantic_data_converter,
+        data_converter=LEAD_DATA_CONVERTER,
         ts_config=TimeSkippingConfig(enabled=False),
     )  # fmt: skip
     into.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ from typing import Any
 import pytest_asyncio
 import yaml
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
@@ -26,6 +25,7 @@ from domain.intake import parse_submission
 from domain.lifecycle import LeadState
 from domain.models import Account
 from starter.binaries import temporal_cli
+from starter.codec import LEAD_DATA_CONVERTER
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
 from starter.devserver import server_flags
 from starter.leads import LeadHandle, lead_status, start_lead
@@ -54,7 +54,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true",
             *server_flags(),
         ],
-        data_converter=pydantic_data_converter,
+        data_converter=LEAD_DATA_CONVERTER,
         # no skipping unless a test fast-forwards: otherwise every idle SLA timer fires at once
         ts_config=TimeSkippingConfig(enabled=False),
     )  # fmt: skip

@@ -1,0 +1,63 @@
+"""The project's data converter: the same JSON as temporalio.contrib.pydantic, with a
+rule set validated once per distinct content, and the assignment's rules argument."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from activities.lead_activities import LeadActivities
+from activities.store import Store
+from domain.lifecycle import AssignRequest
+from domain.rules import RoutingRules
+from starter.codec import LEAD_DATA_CONVERTER
+from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
+from tests.test_store import plan_for
+
+CONVERTER = LEAD_DATA_CONVERTER.payload_converter
+
+
+def test_the_json_is_the_pydantic_converters(rules: RoutingRules) -> None:
+    request = AssignRequest(lead_id="l1", step=0, plan=plan_for())
+    ours = CONVERTER.to_payloads([request, rules])
+    assert ours == pydantic_data_converter.payload_converter.to_payloads([request, rules])
+
+
+def test_one_rule_set_decodes_to_one_shared_copy(rules: RoutingRules) -> None:
+    payloads = CONVERTER.to_payloads([rules])
+    first = CONVERTER.from_payloads(payloads, [RoutingRules])[0]
+    again = CONVERTER.from_payloads(CONVERTER.to_payloads([rules]), [RoutingRules | None])[0]
+    assert again is first
+    assert first == rules == RoutingRules.model_validate_json(payloads[0].data)
+
+
+def test_other_rules_are_other_copies(rules: RoutingRules) -> None:
+    other = rules.model_copy(update={"version": f"{rules.version}-next"})
+    first = CONVERTER.from_payloads(CONVERTER.to_payloads([rules]), [RoutingRules])[0]
+    second = CONVERTER.from_payloads(CONVERTER.to_payloads([other]), [RoutingRules])[0]
+    assert second is not first and second.version == f"{rules.version}-next"
+    assert CONVERTER.from_payloads(CONVERTER.to_payloads([None]), [RoutingRules | None]) == [None]
+
+
+@pytest.fixture
+async def activities(tmp_path: Path) -> AsyncIterator[LeadActivities]:
+    store = await Store(tmp_path / "app.db").init()
+    yield LeadActivities(store, rules_path=DEFAULT_RULES, companies_path=SAMPLE_COMPANIES)
+    await store.close()
+
+
+async def test_assignment_takes_the_rules_as_an_argument(
+    activities: LeadActivities, rules: RoutingRules
+) -> None:
+    request = AssignRequest(lead_id="l1", step=0, plan=plan_for())
+    assert (await activities.assign_owner(request, rules)).owner is not None
+
+
+async def test_a_task_scheduled_before_carries_the_rules_inside(
+    activities: LeadActivities, rules: RoutingRules
+) -> None:
+    request = AssignRequest(lead_id="l2", step=0, plan=plan_for(), rules=rules)
+    assert (await activities.assign_owner(request)).owner is not None
