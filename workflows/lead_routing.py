@@ -667,7 +667,10 @@ _RULES: dict[str, RoutingRules] = {}
 def _shared_rules(rules: RoutingRules) -> RoutingRules:
     """One copy per distinct rule set in this worker process, not one per lead (each is
     ~200 KB with its lookup tables); equal rules give an equal object, so replay is
-    unaffected. Rules are frozen, so sharing them is safe."""
+    unaffected. Rules are frozen, so sharing them is safe. The worker's converter already
+    hands every lead with the same rules the same copy: then there is nothing to hash."""
+    if any(shared is rules for shared in _RULES.values()):
+        return rules
     key = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
     if len(_RULES) > 64:
         _RULES.clear()
