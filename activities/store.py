@@ -219,6 +219,7 @@ class Store:
         # the same pool, for transactions that only read
         self.reader = self.engine.execution_options(**{_READ_ONLY: True})
         self._sync: Engine | None = None
+        self._sync_reader: Engine | None = None
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine.sync_engine)
             if not self.url.endswith(":memory:"):
@@ -232,6 +233,7 @@ class Store:
                     connect_args={"check_same_thread": False},
                 )
                 _sqlite_setup(self._sync)
+                self._sync_reader = self._sync.execution_options(**{_READ_ONLY: True})
 
     async def _write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction."""
@@ -242,9 +244,8 @@ class Store:
 
     async def _read(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one transaction that only reads (never waits for writers)."""
-        if self._sync is not None:
-            reader = self._sync.execution_options(**{_READ_ONLY: True})
-            return await asyncio.to_thread(_in_transaction, reader, work)
+        if self._sync_reader is not None:
+            return await asyncio.to_thread(_in_transaction, self._sync_reader, work)
         async with self.reader.connect() as conn:
             return await conn.run_sync(work)
 
