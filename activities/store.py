@@ -3,8 +3,9 @@ and the assignment ledger that makes every assignment idempotent.
 
 SQLite by default (WAL, writes under BEGIN IMMEDIATE so concurrent workers
 serialize, reads under a plain BEGIN so they never wait); any SQLAlchemy async URL works.
-The hot paths (intake, enrichment, assignment, notification) use few statements, built
-once: each statement costs a thread round trip and SQLAlchemy's execution overhead.
+On SQLite each transaction runs whole in a thread on the standard sqlite3 driver (see
+Store.__init__). The hot paths (intake, enrichment, assignment, notification) use few
+statements, built once: each costs SQLAlchemy's execution overhead.
 """
 
 from __future__ import annotations
@@ -149,10 +150,6 @@ _UPDATE_DELIVERY = (
     .where(col(DeliveryRow.key) == bindparam("b_key"))
     .values(attempts=col(DeliveryRow.attempts) + 1)
 )
-_RECORDED = select(col(AssignmentRow.decision_json)).where(
-    col(AssignmentRow.lead_id) == bindparam("b_lead"),
-    col(AssignmentRow.step) == bindparam("b_step"),
-)
 _NOTIFICATION = select(NotificationRow).where(
     col(NotificationRow.lead_id) == bindparam("b_lead"),
     col(NotificationRow.step) == bindparam("b_step"),
@@ -167,7 +164,7 @@ _UPDATE_RR = update(RoundRobinRow).where(
     col(RoundRobinRow.team_id) == bindparam("b_team"),
     col(RoundRobinRow.owner_id) == bindparam("b_owner"),
 )
-_RECORDED_ROW = select(AssignmentRow).where(
+_LEDGER_ROW = select(AssignmentRow).where(
     col(AssignmentRow.lead_id) == bindparam("b_lead"),
     col(AssignmentRow.step) == bindparam("b_step"),
 )
@@ -373,7 +370,7 @@ class Store:
 
         def work(conn: Connection) -> bool:
             _lock_roster(conn)
-            row = conn.execute(_RECORDED_ROW, {"b_lead": lead_id, "b_step": step}).first()
+            row = conn.execute(_LEDGER_ROW, {"b_lead": lead_id, "b_step": step}).first()
             if row is None or row.released or row.owner_id is None:
                 return False
             conn.execute(
@@ -498,7 +495,7 @@ class Store:
 
     async def delivery(self, key: str) -> DeliveryRow | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(DeliveryRow).where(DeliveryRow.key == key))).first()
+            row = (await conn.execute(_DELIVERY_BY_KEY, {"b_key": key})).first()
         return DeliveryRow.model_validate(row._mapping) if row else None
 
     async def latest_delivery_for(self, lead_id: str) -> DeliveryRow | None:
@@ -596,8 +593,8 @@ def _insert_new(conn: Connection, model: type[SQLModel]) -> Any:
 
 
 def _recorded(conn: Connection, lead_id: str, step: int) -> Assignment | None:
-    row = conn.execute(_RECORDED, {"b_lead": lead_id, "b_step": step}).first()
-    return Assignment.model_validate(json.loads(row[0])) if row else None
+    row = conn.execute(_LEDGER_ROW, {"b_lead": lead_id, "b_step": step}).first()
+    return Assignment.model_validate(json.loads(row.decision_json)) if row else None
 
 
 def _notification(conn: Connection, lead_id: str, step: int, kind: str) -> NotificationRow | None:
@@ -634,7 +631,7 @@ def _ensure_owners(conn: Connection, owner_ids: Iterable[str]) -> None:
         if i not in known
     ]
     if missing:
-        conn.execute(OwnerRow.__table__.insert(), missing)  # type: ignore[attr-defined]
+        conn.execute(_INSERT_OWNER, missing)
 
 
 def _load_state(conn: Connection) -> RosterState:
