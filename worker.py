@@ -12,25 +12,18 @@ import logging
 import signal
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from temporalio import workflow
-from temporalio.bridge.proto.workflow_activation import WorkflowActivation
-from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.client import Client
-from temporalio.converter import StorageDriverStoreContext
-from temporalio.worker import Worker, WorkflowInstance, WorkflowInstanceDetails
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker import Worker
 
 from activities.lead_activities import LeadActivities
 from activities.store import Store
 from starter.config import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
+from starter.runner import SANDBOX, skip_idle_payload_passes
 from starter.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ensure_registered
-
-if TYPE_CHECKING:
-    from temporalio.worker._command_aware_visitor import CommandInfo
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
 
@@ -46,62 +39,6 @@ def activity_list(acts: LeadActivities) -> list[Any]:
     ]
 
 
-class _ContextFreeInstance(WorkflowInstance):
-    """A sandboxed lead, minus a cost our data converter never needed.
-
-    For every payload of every activation and completion (three passes each way) the
-    SDK asks the workflow, inside the sandbox, for a serialization context and a storage
-    context; each ask compiles and runs code in the sandbox, and an activity's context
-    builds a new data converter. Our converter (pydantic JSON, optionally AES-GCM) does
-    not read the context, so we answer "no context": the same bytes, checked in
-    tests/workflows/test_runner.py. Storage contexts are pure functions of the workflow's
-    state, which only changes in `activate`: kept between activations, cleared in it."""
-
-    def __init__(self, inner: WorkflowInstance) -> None:
-        self._inner = inner
-        self._stores: dict[CommandInfo | None, StorageDriverStoreContext] = {}
-
-    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
-        self._stores.clear()
-        try:
-            return self._inner.activate(act)
-        finally:
-            self._stores.clear()
-
-    def get_serialization_context(self, command_info: CommandInfo | None) -> None:
-        return None
-
-    def get_external_store_context(
-        self, command_info: CommandInfo | None
-    ) -> StorageDriverStoreContext:
-        found = self._stores.get(command_info)
-        if found is None:
-            found = self._stores[command_info] = self._inner.get_external_store_context(
-                command_info
-            )
-        return found
-
-    def get_info(self) -> workflow.Info:
-        return self._inner.get_info()
-
-    def get_thread_id(self) -> int | None:
-        return self._inner.get_thread_id()
-
-
-class LeadSandbox(SandboxedWorkflowRunner):
-    """The SDK's sandbox, with every already-imported module passed through and
-    context-free payload conversion (see `_ContextFreeInstance`)."""
-
-    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _ContextFreeInstance(super().create_instance(det))
-
-
-# The sandbox still guards determinism (no I/O, clock or randomness from workflow code),
-# but re-importing every module per lead cost ~20 ms of CPU each: share the modules
-# already imported (ours are deterministic and side-effect free). Replay uses the same.
-SANDBOX = LeadSandbox(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
-
-
 def build_worker(
     client: Client,
     acts: LeadActivities,
@@ -112,6 +49,7 @@ def build_worker(
     extra_activities: Sequence[Any] = (),
 ) -> Worker:
     """The worker as deployed; the extras let the benchmark run its floor beside it."""
+    skip_idle_payload_passes()
     return Worker(
         client,
         task_queue=task_queue,

@@ -21,7 +21,7 @@ from temporalio.workflow import NondeterminismError
 
 from starter.codec import ENCODING, data_converter, keys_from_env
 from starter.history import HistoryFileError, event_name, local_activity_type, read_history
-from worker import SANDBOX
+from starter.runner import SANDBOX, skip_idle_payload_passes
 from workflows.lead_routing import LeadRoutingWorkflow
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
@@ -61,6 +61,7 @@ def _quiet_runtime() -> Runtime:
 def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
     """Set up as the worker is: the project's data converter (with the payload codec
     when keys are configured) and the same sandbox."""
+    skip_idle_payload_passes()
     return Replayer(
         workflows=list(workflows),
         data_converter=data_converter(),

@@ -1,18 +1,26 @@
-"""The worker's sandbox answers "no serialization context" (worker.LeadSandbox): safe
-only while our data converter ignores the context. These tests fail if it starts to."""
+"""The worker's sandbox answers "no serialization context" (starter.runner.LeadSandbox):
+safe only while our data converter ignores the context. These tests fail if it starts to.
+And without a codec the SDK's payload passes are skipped, with one the passes still run."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import pytest
+import temporalio.bridge.worker
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.converter import (
     ActivitySerializationContext,
     WithSerializationContext,
     WorkflowSerializationContext,
 )
+from temporalio.worker._command_aware_visitor import CommandAwarePayloadVisitor
 
 from domain.intake import parse_submission
 from starter.codec import data_converter
+from starter.runner import skip_idle_payload_passes
+from tests.workflows.conftest import LabFactory
 
 CONTEXTS = [
     ActivitySerializationContext(
@@ -44,3 +52,61 @@ def test_the_codec_ignores_the_context() -> None:
     assert not isinstance(converter.payload_codec, WithSerializationContext)
     for context in CONTEXTS:
         assert converter.with_context(context).payload_codec is converter.payload_codec
+
+
+def _completion(data: bytes) -> WorkflowActivationCompletion:
+    completion = WorkflowActivationCompletion(run_id="r1")
+    command = completion.successful.commands.add()
+    command.complete_workflow_execution.result.metadata["encoding"] = b"json/plain"
+    command.complete_workflow_execution.result.data = data
+    return completion
+
+
+async def test_idle_payload_passes_are_skipped_and_codec_passes_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    skip_idle_payload_passes()
+    skip_idle_payload_passes()  # idempotent: one wrapper, not two
+    visits: list[object] = []
+    visit = CommandAwarePayloadVisitor.visit
+
+    async def counted(self: CommandAwarePayloadVisitor, fs: Any, root: Any) -> None:
+        visits.append(root)
+        await visit(self, fs, root)
+
+    monkeypatch.setattr(CommandAwarePayloadVisitor, "visit", counted)
+    encode = temporalio.bridge.worker.encode_completion
+    plain = _completion(b'{"owner": "ana"}')
+    await encode(plain, data_converter({}), encode_headers=False, storage_concurrency_limit=1)
+    assert visits == []
+    assert plain == _completion(b'{"owner": "ana"}')
+
+    sealed = _completion(b'{"owner": "ana"}')
+    codec = data_converter({"k1": os.urandom(32)})
+    await encode(sealed, codec, encode_headers=False, storage_concurrency_limit=1)
+    assert len(visits) == 3
+    result = sealed.successful.commands[0].complete_workflow_execution.result
+    assert b"ana" not in result.data
+    assert result.metadata["encoding"] != b"json/plain"
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_worker_routes_a_lead_without_walking_its_payloads(
+    lab: LabFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails if the SDK stops going through the functions we wrap (the skip would be
+    silently lost) or if a plain worker walks payloads again."""
+    visits: list[object] = []
+    visit = CommandAwarePayloadVisitor.visit
+
+    async def counted(self: CommandAwarePayloadVisitor, fs: Any, root: Any) -> None:
+        visits.append(root)
+        await visit(self, fs, root)
+
+    monkeypatch.setattr(CommandAwarePayloadVisitor, "visit", counted)
+    lab_ = await lab()
+    state = await lab_.routed(
+        await lab_.submit({"email": "cio@acme-robotics.com", "company": "Acme Robotics"})
+    )
+    assert state.owner is not None
+    assert visits == []
