@@ -20,7 +20,13 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from starter.codec import ENCODING, data_converter, keys_from_env
-from starter.history import HistoryFileError, event_name, local_activity_type, read_history
+from starter.history import (
+    HistoryFileError,
+    event_name,
+    history_cache_dir,
+    local_activity_type,
+    read_history,
+)
 from starter.runner import SANDBOX, skip_idle_payload_passes
 from workflows.lead_routing import LeadRoutingWorkflow
 
@@ -79,13 +85,14 @@ async def replay_files(
     outcomes: list[ReplayOutcome] = []
     replayed: list[tuple[ReplayOutcome, WorkflowHistory]] = []
     replayer = make_replayer(workflows)
+    cache = history_cache_dir()
 
     async def histories() -> AsyncIterator[WorkflowHistory]:
         for path in paths:
             outcome = ReplayOutcome(path)
             outcomes.append(outcome)
             try:
-                history = read_history(path)
+                history = read_history(path, cache)
             except HistoryFileError as exc:
                 outcome.error = str(exc)
                 on_outcome(outcome)

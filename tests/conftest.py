@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -63,3 +63,11 @@ def route(rules: RoutingRules) -> RouteFn:
 
     default_rules = rules
     return _route
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _history_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Replays in tests keep their parsed histories in a temporary folder, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEAD_ROUTER_HISTORY_CACHE", str(tmp_path_factory.mktemp("history-cache")))
+        yield
