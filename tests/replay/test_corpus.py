@@ -121,3 +121,29 @@ def test_replay_command_names_a_broken_file_by_line(tmp_path: Path) -> None:
 
     missing = CliRunner().invoke(app, ["replay", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
+
+
+@pytest.mark.parametrize("replayers", [1, 3, 8])
+async def test_outcomes_come_in_the_files_order_whatever_the_replayers(
+    tmp_path: Path, replayers: int
+) -> None:
+    history = load("escalation-level-1")
+    activity_events(history, "notify")[1]["activityTaskScheduledEventAttributes"]["activityType"][
+        "name"
+    ] = "free_the_owner"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(history))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    files = [*FILES[:4], tampered, *FILES[4:7], broken, *FILES[7:]]
+    told: list[Path] = []
+
+    outcomes = await replay_files(
+        files, on_outcome=lambda o: told.append(o.path), replayers=replayers
+    )
+    assert told == files
+    assert [o.path for o in outcomes] == files
+    assert [o.path for o in outcomes if not o.ok] == [tampered, broken]
+    assert outcomes[4].nondeterministic and "free_the_owner" in (outcomes[4].diverging_event or "")
+    assert "not valid JSON" in (outcomes[8].error or "")
+    assert all(o.events > 20 for o in outcomes if o.ok)
