@@ -153,12 +153,13 @@ class IntakeService:
         existing = await self.store.claim_delivery(row, window)
         if existing is not None:
             return Accepted(existing.lead_id, existing.lead_id, existing.status, duplicate=True)
-        status = await self.start(row)
+        status = await self.start(row, lead)
         return Accepted(lead.lead_id, lead.lead_id, status, duplicate=False)
 
-    async def start(self, row: DeliveryRow) -> str:
-        """Start (or join) the lead's workflow; on a Temporal outage leave it queued."""
-        lead = Lead.model_validate_json(row.lead_json)
+    async def start(self, row: DeliveryRow, lead: Lead | None = None) -> str:
+        """Start (or join) the lead's workflow; on a Temporal outage leave it queued.
+        `lead` is the row's lead when the caller has it already."""
+        lead = lead or Lead.model_validate_json(row.lead_json)
         try:
             client = await self.client()
             await start_lead(
