@@ -31,7 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel, col, delete, select, update
 
 from domain.assign import OwnerState, RosterState
@@ -180,13 +182,13 @@ def database_url(value: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(text).expanduser()}"
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int = 15000) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")  # first: the next may wait
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -218,6 +220,7 @@ class Store:
         self.reader = self.engine.execution_options(**{_READ_ONLY: True})
         self._sync: Engine | None = None
         self._sync_reader: Engine | None = None
+        self._lookups: Engine | None = None
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine.sync_engine)
             if not self.url.endswith(":memory:"):
@@ -232,6 +235,14 @@ class Store:
                 )
                 _sqlite_setup(self._sync)
                 self._sync_reader = self._sync.execution_options(**{_READ_ONLY: True})
+                # point reads on the event loop itself (see `_lookup`): one connection,
+                # only ever used from the loop's thread, that never waits for a lock
+                self._lookups = create_engine(
+                    self.url.replace("+aiosqlite", ""),
+                    connect_args={"check_same_thread": False, "timeout": 0},
+                    poolclass=StaticPool,
+                ).execution_options(**{_READ_ONLY: True})
+                _sqlite_setup(self._lookups.engine, busy_timeout_ms=0)
 
     async def _write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction."""
@@ -247,6 +258,19 @@ class Store:
         async with self.reader.connect() as conn:
             return await conn.run_sync(work)
 
+    async def _lookup(self, work: Callable[[Connection], T]) -> T:
+        """A point read by index, on the event loop: in WAL mode a read does not wait for
+        writers, and under load the hop to a thread and back cost several times the read
+        (~0.05 ms). Should SQLite answer busy all the same (recovering after a crash), the
+        read waits in a thread as any other."""
+        if self._lookups is not None:
+            try:
+                return _in_transaction(self._lookups, work)
+            except OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+        return await self._read(work)
+
     async def init(self) -> Store:
         async with self.engine.begin() as conn:
             await conn.run_sync(SQLModel.metadata.create_all)
@@ -254,8 +278,9 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._sync is not None:
-            self._sync.dispose()
+        for engine in (self._sync, self._lookups):
+            if engine is not None:
+                engine.engine.dispose()
 
     # CRM accounts
 
@@ -288,7 +313,7 @@ class Store:
                 by_name = _account(row) if row else None
             return by_domain, by_name
 
-        return await self._read(work)
+        return await self._lookup(work)
 
     async def all_accounts(self) -> list[Account]:
         async with self.engine.connect() as conn:

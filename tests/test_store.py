@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -176,6 +177,45 @@ async def test_an_account_that_is_not_named_is_not_found_by_name(store: Store) -
     await store.upsert_accounts([ACME])
     assert await store.find_accounts(None, "acme") == (None, None)
     assert await store.find_accounts("other.com", "Acme") == (None, None)
+
+
+async def test_an_account_lookup_never_blocks_the_event_loop_on_a_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lookups run on the loop and never wait there: a database locked exclusively by
+    another process makes the lookup wait in a thread, while the loop runs on."""
+    path = tmp_path / "lead-router.db"
+    store = await Store(path).init()
+    try:
+        await store.upsert_accounts([ACME])
+        with monkeypatch.context() as no_threads:
+            no_threads.setattr(asyncio, "to_thread", None)  # a lookup runs on the loop
+            assert (await store.find_accounts("acme.com", None))[0] == ACME
+        await store.close()  # its connections reopen on demand; the holder needs none open
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE accounts SET name = 'Acme Corp'")  # the write takes the lock
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        lookup = asyncio.create_task(store.find_accounts("acme.com", None))
+        await asyncio.sleep(0.3)
+        assert not lookup.done()
+        holder.execute("COMMIT")
+        holder.close()
+        by_domain, _ = await asyncio.wait_for(lookup, 15)
+        ticker.cancel()
+        assert by_domain is not None and by_domain.name == "Acme Corp"
+        assert ticks >= 10  # the loop kept running while the lookup waited
+    finally:
+        await store.close()
 
 
 async def test_upsert_updates_an_existing_account(store: Store) -> None:
