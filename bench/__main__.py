@@ -52,7 +52,10 @@ async def run(quick: bool) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "quick": quick}
     results.update(route.run(10_000 if quick else 100_000))
     results["e2e"] = await e2e.run(
-        seconds=2.5 if quick else 20.0, rates=(5, 20, 50), max_rate=80 if quick else 100
+        seconds=2.5 if quick else 20.0,
+        rates=(5, 20, 50),
+        max_rate=80 if quick else 100,
+        blocks=1 if quick else 4,
     )
     results.update(summary(results))
     results.update(await replay_bench.run(2 if quick else 10))

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,21 @@ STEPS = (
 Post = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[str]]
 
 
+@dataclass
+class Sample:
+    """One block of one phase: what was offered, and each lead's times."""
+
+    rate: float
+    leads: int = 0
+    errors: int = 0
+    span: float = 0.0  # first POST to last assignment, seconds
+    latencies: list[float] = field(default_factory=list)
+    steps: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [] for name, _, _ in STEPS}
+    )
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process
+
+
 async def _phase(
     client: Client,
     http: httpx.AsyncClient,
@@ -98,7 +114,7 @@ async def _phase(
     seconds: float,
     seed: int,
     pids: dict[str, int],
-) -> dict[str, Any]:
+) -> Sample:
     tag = uuid.uuid4().hex[:8]
     sent: dict[str, float] = {}
     errors = 0
@@ -115,11 +131,11 @@ async def _phase(
         except httpx.HTTPError:
             errors += 1
 
-    count = max(1, int(rate * seconds))
+    sample = Sample(rate, leads=max(1, int(rate * seconds)))
     tasks = []
     cpu0 = _cpu_seconds(pids)
     started = time.perf_counter()
-    for i, raw in enumerate(submissions(count, seed=seed)):
+    for i, raw in enumerate(submissions(sample.leads, seed=seed)):
         local, domain = str(raw["email"]).split("@")
         raw = {**raw, "email": f"{local}+{tag}@{domain}", "honeypot": None}
         await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
@@ -130,37 +146,45 @@ async def _phase(
     deadline = time.time() + 120
     while time.time() < deadline and (await client.count_workflows(ROUTING)).count > 0:
         await asyncio.sleep(0.1)
-    cpu = {k: v - cpu0[k] for k, v in _cpu_seconds(pids).items()}
-    latencies, last = [], 0.0
-    steps: dict[str, list[float]] = {name: [] for name, _, _ in STEPS}
+    sample.cpu = {k: v - cpu0[k] for k, v in _cpu_seconds(pids).items()}
+    last = 0.0
     pending = dict(sent)
     while pending and time.time() < deadline:
         for workflow_id, t0 in list(pending.items()):
             times = await _assigned_at(client, workflow_id, activity)
             if times is not None:
                 times["posted"] = t0
-                latencies.append((times["assigned"] - t0) * 1000)
-                for name, start, end in STEPS:
-                    if start in times and end in times:
-                        steps[name].append((times[end] - times[start]) * 1000)
+                sample.latencies.append((times["assigned"] - t0) * 1000)
+                for name, begin, end in STEPS:
+                    if begin in times and end in times:
+                        sample.steps[name].append((times[end] - times[begin]) * 1000)
                 last = max(last, times["assigned"])
                 del pending[workflow_id]
         if pending:
             await asyncio.sleep(0.25)
-    first = min(sent.values()) if sent else 0.0
-    span = max(last - first, 1e-9)
+    sample.errors = errors + len(pending)
+    sample.span = max(last - min(sent.values()), 1e-9) if sent else 1e-9
+    return sample
+
+
+def _summary(samples: list[Sample]) -> dict[str, Any]:
+    """A phase's figures, over all its blocks' leads."""
+    leads = sum(s.leads for s in samples)
+    latencies = [x for s in samples for x in s.latencies]
+    steps = {name: [x for s in samples for x in s.steps[name]] for name, _, _ in STEPS}
+    cpu = {k: sum(s.cpu.get(k, 0.0) for s in samples) for k in samples[0].cpu}
     return {
-        "offered_per_s": rate,
-        "leads": count,
+        "offered_per_s": samples[0].rate,
+        "leads": leads,
         "assigned": len(latencies),
-        "errors": errors + len(pending),
+        "errors": sum(s.errors for s in samples),
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
-        "achieved_per_s": round(len(latencies) / span, 1),
+        "achieved_per_s": round(len(latencies) / sum(s.span for s in samples), 1),
         "steps_p50_ms": {name: round(percentile(v, 0.50), 1) for name, v in steps.items()},
         # CPU per lead while offering and draining, by process
-        "cpu_ms_per_lead": {k: round(1000 * v / count, 1) for k, v in cpu.items()},
+        "cpu_ms_per_lead": {k: round(1000 * v / leads, 1) for k, v in cpu.items()},
     }
 
 
@@ -243,7 +267,10 @@ async def run(
     rates: tuple[float, ...],
     max_rate: float,
     kinds: tuple[str, ...] = ("floor", "lead"),
+    blocks: int = 1,
 ) -> dict[str, Any]:
+    """Each offered rate is one phase per kind, run as `blocks` alternating blocks of
+    `seconds / blocks` (floor, lead, lead, floor, ...), each drained before the next."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=["--log-level", "error", *server_flags(), *SERVER_FLAGS],
@@ -283,18 +310,28 @@ async def run(
                 response.raise_for_status()
                 return lead_id
 
+            routes: dict[str, tuple[Post, str]] = {
+                "floor": (post_floor, "floor_assign"),
+                "lead": (post_lead, "assign_owner"),
+            }
             limits = httpx.Limits(
                 max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS
             )
             async with httpx.AsyncClient(timeout=60, limits=limits) as http:
                 for n, rate in enumerate((*rates, max_rate)):
-                    for kind, post, activity in (
-                        ("floor", post_floor, "floor_assign"),
-                        ("lead", post_lead, "assign_owner"),
-                    ):
-                        if kind not in kinds:
-                            continue
-                        results[kind][str(int(rate))] = await _phase(
-                            env.client, http, post, activity, rate, seconds, 100 + n, pids
-                        )
+                    samples: dict[str, list[Sample]] = {kind: [] for kind in kinds}
+                    for block in range(blocks):
+                        # alternate which kind goes first: a machine that drifts
+                        # faster or slower during a phase moves both kinds alike
+                        order = kinds if block % 2 == 0 else kinds[::-1]
+                        for kind in order:
+                            post, activity = routes[kind]
+                            samples[kind].append(
+                                await _phase(
+                                    env.client, http, post, activity, rate,
+                                    seconds / blocks, 100 + n * blocks + block, pids,
+                                )
+                            )  # fmt: skip
+                    for kind in kinds:
+                        results[kind][str(int(rate))] = _summary(samples[kind])
     return results
