@@ -3,6 +3,7 @@ rule set validated once per distinct content, and the assignment's rules argumen
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from domain.lifecycle import AssignRequest
 from domain.rules import RoutingRules
-from starter.codec import LEAD_DATA_CONVERTER
+from starter.codec import LEAD_DATA_CONVERTER, LeadPayloadConverter
 from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
 from tests.test_store import plan_for
 
@@ -40,6 +41,19 @@ def test_other_rules_are_other_copies(rules: RoutingRules) -> None:
     second = CONVERTER.from_payloads(CONVERTER.to_payloads([other]), [RoutingRules])[0]
     assert second is not first and second.version == f"{rules.version}-next"
     assert CONVERTER.from_payloads(CONVERTER.to_payloads([None]), [RoutingRules | None]) == [None]
+
+
+def test_every_converter_the_sdk_builds_shares_one_json_converter(rules: RoutingRules) -> None:
+    """The SDK builds a payload converter per data converter (two per activation): they
+    share one pydantic JSON converter, and with it its cache of type adapters."""
+    first, second = LeadPayloadConverter(), LeadPayloadConverter()
+    assert first.converters[b"json/plain"] is second.converters[b"json/plain"]
+    assert first.to_payloads([rules]) == CONVERTER.to_payloads([rules])
+    copy = dataclasses.replace(LEAD_DATA_CONVERTER)  # what the SDK does per activation
+    assert copy.payload_converter is not CONVERTER
+    assert copy.payload_converter.from_payloads(first.to_payloads([rules]), [RoutingRules]) == [
+        rules
+    ]
 
 
 @pytest.fixture
