@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts, under 60 s")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    # stdout carries the one JSON object: the dev servers' banners go to stderr
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     started = time.perf_counter()
     results = asyncio.run(run(args.quick))
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2), file=out, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     name = f"bench-{stamp}{'-quick' if args.quick else ''}.json"
