@@ -59,7 +59,7 @@ async def run(quick: bool) -> dict[str, Any]:
         blocks=1 if quick else 4,
     )
     results.update(summary(results))
-    results.update(replay_bench.run_fresh(2 if quick else 10))
+    results.update(replay_bench.run_fresh(2 if quick else 40))
     results.update(await memory.run(100 if quick else 10_000))
     return results
 

@@ -1,4 +1,7 @@
-"""`replay_histories_per_s`: the committed corpus replayed with the worker's setup.
+"""`replay_histories_per_s`: the committed corpus replayed with the worker's setup, as
+`lead-router replay` replays it (several rounds of it: a corpus of real leads' histories
+runs to hundreds, and from `starter.replay.FILES_PER_PROCESS` files on the replay is
+shared with a process per core).
 
 Two figures: with the history cache warm (each file's events already kept in binary
 form, as on every run after the first: `starter.history.read_history`), and cold (every

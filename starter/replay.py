@@ -8,10 +8,16 @@ replaying ever shorter prefixes of the history (a handful of replays, failures o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
+import json
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -79,6 +85,8 @@ def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
 
 
 REPLAYERS = 4  # concurrent replayers: each waits on the SDK's core between activations
+FILES_PER_PROCESS = 200  # a process starts in ~1-1.5 s, as long as ~150 histories take
+CHUNK = 50  # files handed out at a time to whichever process is free
 
 
 async def replay_files(
@@ -86,15 +94,17 @@ async def replay_files(
     workflows: Sequence[type] = WORKFLOWS,
     on_outcome: Callable[[ReplayOutcome], None] = lambda outcome: None,
     replayers: int = REPLAYERS,
+    processes: int | None = None,
 ) -> list[ReplayOutcome]:
     """Replay every file; each outcome also goes to `on_outcome`, in the files' order.
 
-    The files are dealt to `replayers` replayers that run at once: a replayer spends much
-    of its time waiting for the SDK's core, and four gave ~15% more histories a second
-    than one on 2 cores."""
+    Within a process the files are dealt to `replayers` replayers that run at once (a
+    replayer spends much of its time waiting for the SDK's core: four gave ~15% more
+    histories a second than one). A corpus of `FILES_PER_PROCESS` files or more is also
+    shared with other processes, up to one per core (`processes`, by default from the
+    corpus's size), in chunks to whichever is free: replaying is CPU-bound in Python."""
     outcomes = [ReplayOutcome(path) for path in paths]
     told = 0
-    cache = history_cache_dir()
 
     def done(index: int) -> None:
         nonlocal told
@@ -103,14 +113,92 @@ async def replay_files(
             on_outcome(outcomes[told])
             told += 1
 
-    lanes = max(1, min(replayers, len(outcomes)))
+    if processes is None:
+        processes = min(os.cpu_count() or 1, len(paths) // FILES_PER_PROCESS)
+    if processes <= 1:
+        await _replay_here(range(len(outcomes)), outcomes, workflows, replayers, done)
+        return outcomes
+    chunks = iter([range(i, min(i + CHUNK, len(paths))) for i in range(0, len(paths), CHUNK)])
+    refs = [[w.__module__, w.__qualname__] for w in workflows]
+
+    async def here() -> None:
+        for chunk in chunks:
+            await _replay_here(chunk, outcomes, workflows, replayers, done)
+
+    async def elsewhere() -> None:
+        # a fresh interpreter, not multiprocessing: that would re-import the caller's
+        # main module, and forking a process that runs Temporal's core is unsafe
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from starter.replay import serve_chunks; serve_chunks()",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )  # fmt: skip
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            for chunk in chunks:
+                request = {
+                    "paths": [str(outcomes[i].path) for i in chunk],
+                    "workflows": refs,
+                    "replayers": replayers,
+                }
+                child.stdin.write(json.dumps(request).encode() + b"\n")
+                await child.stdin.drain()
+                answer = await child.stdout.readline()
+                if not answer:  # the child died: this chunk here, the rest to `here`
+                    await _replay_here(chunk, outcomes, workflows, replayers, done)
+                    return
+                for index, fields in zip(chunk, json.loads(answer), strict=True):
+                    outcomes[index] = ReplayOutcome(**{**fields, "path": outcomes[index].path})
+                    done(index)
+        finally:
+            child.stdin.close()
+            await child.wait()
+
+    await asyncio.gather(here(), *(elsewhere() for _ in range(processes - 1)))
+    return outcomes
+
+
+def serve_chunks() -> None:
+    """The other end of `replay_files`, in another process: a JSON request a line in
+    (files, workflows, replayers), the outcomes as a JSON line out."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints never reach the parent
+    for line in sys.stdin:
+        request = json.loads(line)
+        workflows = [_named(module, name) for module, name in request["workflows"]]
+        paths = [Path(p) for p in request["paths"]]
+        replayed = asyncio.run(
+            replay_files(paths, workflows, replayers=request["replayers"], processes=1)
+        )
+        fields = [
+            {k: v for k, v in dataclasses.asdict(o).items() if k not in ("path", "done")}
+            for o in replayed
+        ]
+        print(json.dumps(fields), file=answers, flush=True)
+
+
+def _named(module: str, name: str) -> type:
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found  # type: ignore[no-any-return]
+
+
+async def _replay_here(
+    indexes: range,
+    outcomes: list[ReplayOutcome],
+    workflows: Sequence[type],
+    replayers: int,
+    done: Callable[[int], None],
+) -> None:
+    cache = history_cache_dir()
+    lanes = max(1, min(replayers, len(indexes)))
     await asyncio.gather(
         *(
-            _replay_lane(range(lane, len(outcomes), lanes), outcomes, workflows, cache, done)
+            _replay_lane(indexes[lane::lanes], outcomes, workflows, cache, done)
             for lane in range(lanes)
         )
     )
-    return outcomes
 
 
 async def _replay_lane(

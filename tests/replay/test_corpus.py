@@ -4,6 +4,7 @@ sequence does not, unless it is behind `workflow.patched`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import json
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from starter import replay
 from starter.cli import app
 from starter.history import history_files
 from starter.replay import replay_files
@@ -147,3 +149,35 @@ async def test_outcomes_come_in_the_files_order_whatever_the_replayers(
     assert outcomes[4].nondeterministic and "free_the_owner" in (outcomes[4].diverging_event or "")
     assert "not valid JSON" in (outcomes[8].error or "")
     assert all(o.events > 20 for o in outcomes if o.ok)
+
+
+async def test_a_large_corpus_is_shared_with_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process here is slowed down, so the other process takes chunks; outcomes
+    still come in the files' order, failures named as in one process."""
+    history = load("escalation-level-1")
+    activity_events(history, "notify")[1]["activityTaskScheduledEventAttributes"]["activityType"][
+        "name"
+    ] = "free_the_owner"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(history))
+    files = [*FILES[:4], tampered, *FILES[4:]]
+    here = replay._replay_here
+    chunks_here = 0
+
+    async def slow_here(*args: Any) -> None:
+        nonlocal chunks_here
+        chunks_here += 1
+        await asyncio.sleep(1.0)
+        await here(*args)
+
+    monkeypatch.setattr(replay, "CHUNK", 3)
+    monkeypatch.setattr(replay, "_replay_here", slow_here)
+    told: list[Path] = []
+    outcomes = await replay_files(files, on_outcome=lambda o: told.append(o.path), processes=2)
+    assert told == files == [o.path for o in outcomes]
+    assert [o.path for o in outcomes if not o.ok] == [tampered]
+    assert outcomes[4].nondeterministic and "free_the_owner" in (outcomes[4].diverging_event or "")
+    assert all(o.events > 20 for o in outcomes)
+    assert 0 < chunks_here < -(-len(files) // 3)  # some chunks here, the rest elsewhere

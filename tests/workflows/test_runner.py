@@ -62,19 +62,25 @@ def _completion(data: bytes) -> WorkflowActivationCompletion:
     return completion
 
 
-async def test_idle_payload_passes_are_skipped_and_codec_passes_still_run(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    skip_idle_payload_passes()
-    skip_idle_payload_passes()  # idempotent: one wrapper, not two
-    visits: list[object] = []
+@pytest.fixture
+def visits(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every payload walk the SDK starts, from now to the end of the test."""
+    walked: list[object] = []
     visit = CommandAwarePayloadVisitor.visit
 
     async def counted(self: CommandAwarePayloadVisitor, fs: Any, root: Any) -> None:
-        visits.append(root)
+        walked.append(root)
         await visit(self, fs, root)
 
     monkeypatch.setattr(CommandAwarePayloadVisitor, "visit", counted)
+    return walked
+
+
+async def test_idle_payload_passes_are_skipped_and_codec_passes_still_run(
+    visits: list[object],
+) -> None:
+    skip_idle_payload_passes()
+    skip_idle_payload_passes()  # idempotent: one wrapper, not two
     encode = temporalio.bridge.worker.encode_completion
     plain = _completion(b'{"owner": "ana"}')
     await encode(plain, data_converter({}), encode_headers=False, storage_concurrency_limit=1)
@@ -92,18 +98,10 @@ async def test_idle_payload_passes_are_skipped_and_codec_passes_still_run(
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_worker_routes_a_lead_without_walking_its_payloads(
-    lab: LabFactory, monkeypatch: pytest.MonkeyPatch
+    lab: LabFactory, visits: list[object]
 ) -> None:
     """Fails if the SDK stops going through the functions we wrap (the skip would be
     silently lost) or if a plain worker walks payloads again."""
-    visits: list[object] = []
-    visit = CommandAwarePayloadVisitor.visit
-
-    async def counted(self: CommandAwarePayloadVisitor, fs: Any, root: Any) -> None:
-        visits.append(root)
-        await visit(self, fs, root)
-
-    monkeypatch.setattr(CommandAwarePayloadVisitor, "visit", counted)
     lab_ = await lab()
     state = await lab_.routed(
         await lab_.submit({"email": "cio@acme-robotics.com", "company": "Acme Robotics"})
