@@ -609,9 +609,10 @@ def _lock_roster(conn: Connection) -> None:
 
 
 def _insert_new(conn: Connection, model: type[SQLModel]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, in this database's dialect, returning the new
-    row's primary key (no row: nothing was inserted): built once per dialect, and run with the row as parameters (values built
-    into the statement cost more than the insert itself)."""
+    """INSERT ... ON CONFLICT DO NOTHING in this database's dialect, returning the new
+    row's primary key (no row: nothing was inserted). Built once per dialect and run
+    with the row as parameters: values built into the statement cost more than the
+    insert itself."""
     return _insert_new_statement(conn.dialect.name, model)
 
 

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,6 @@ class ReplayOutcome:
     error: str | None = None  # None: the history replays
     nondeterministic: bool = False
     diverging_event: str | None = None  # "event 39 ActivityTaskScheduled release_assignment"
-    done: bool = field(default=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -104,12 +103,13 @@ async def replay_files(
     shared with other processes, up to one per core (`processes`, by default from the
     corpus's size), in chunks to whichever is free: replaying is CPU-bound in Python."""
     outcomes = [ReplayOutcome(path) for path in paths]
+    finished = [False] * len(outcomes)
     told = 0
 
     def done(index: int) -> None:
         nonlocal told
-        outcomes[index].done = True
-        while told < len(outcomes) and outcomes[told].done:
+        finished[index] = True
+        while told < len(outcomes) and finished[told]:
             on_outcome(outcomes[told])
             told += 1
 
@@ -170,10 +170,7 @@ def serve_chunks() -> None:
         replayed = asyncio.run(
             replay_files(paths, workflows, replayers=request["replayers"], processes=1)
         )
-        fields = [
-            {k: v for k, v in dataclasses.asdict(o).items() if k not in ("path", "done")}
-            for o in replayed
-        ]
+        fields = [{k: v for k, v in dataclasses.asdict(o).items() if k != "path"} for o in replayed]
         print(json.dumps(fields), file=answers, flush=True)
 
 
