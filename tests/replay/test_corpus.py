@@ -125,16 +125,21 @@ def test_replay_command_names_a_broken_file_by_line(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
 
 
+def renamed_notify(tmp_path: Path) -> Path:
+    """escalation-level-1 with its second notify renamed: it no longer replays."""
+    history = load("escalation-level-1")
+    scheduled = activity_events(history, "notify")[1]["activityTaskScheduledEventAttributes"]
+    scheduled["activityType"]["name"] = "free_the_owner"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(history))
+    return tampered
+
+
 @pytest.mark.parametrize("replayers", [1, 3, 8])
 async def test_outcomes_come_in_the_files_order_whatever_the_replayers(
     tmp_path: Path, replayers: int
 ) -> None:
-    history = load("escalation-level-1")
-    activity_events(history, "notify")[1]["activityTaskScheduledEventAttributes"]["activityType"][
-        "name"
-    ] = "free_the_owner"
-    tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps(history))
+    tampered = renamed_notify(tmp_path)
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     files = [*FILES[:4], tampered, *FILES[4:7], broken, *FILES[7:]]
@@ -156,12 +161,7 @@ async def test_a_large_corpus_is_shared_with_another_process(
 ) -> None:
     """The process here is slowed down, so the other process takes chunks; outcomes
     still come in the files' order, failures named as in one process."""
-    history = load("escalation-level-1")
-    activity_events(history, "notify")[1]["activityTaskScheduledEventAttributes"]["activityType"][
-        "name"
-    ] = "free_the_owner"
-    tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps(history))
+    tampered = renamed_notify(tmp_path)
     files = [*FILES[:4], tampered, *FILES[4:]]
     here = replay._replay_here
     chunks_here = 0
