@@ -69,7 +69,7 @@ def run_fresh(rounds: int) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.replay_bench", str(rounds)],
         cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
+        stdout=subprocess.PIPE,  # its errors, if any, reach the terminal
         text=True,
         check=True,
     )
