@@ -229,8 +229,9 @@ class Store:
                 # never across event-loop turns (with aiosqlite every statement is a
                 # round trip through the loop, and a busy loop held the lock for all of
                 # them while the other process backed off in SQLite's busy handler).
+                sync_url = self.url.replace("+aiosqlite", "")  # the standard sqlite3 driver
                 self._sync = create_engine(
-                    self.url.replace("+aiosqlite", ""),
+                    sync_url,
                     connect_args={"check_same_thread": False},
                 )
                 _sqlite_setup(self._sync)
@@ -238,7 +239,7 @@ class Store:
                 # point reads on the event loop itself (see `_lookup`): one connection,
                 # only ever used from the loop's thread, that never waits for a lock
                 self._lookups = create_engine(
-                    self.url.replace("+aiosqlite", ""),
+                    sync_url,
                     connect_args={"check_same_thread": False, "timeout": 0},
                     poolclass=StaticPool,
                 ).execution_options(**{_READ_ONLY: True})
