@@ -8,12 +8,11 @@ import asyncio
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, memory, replay_bench, route
+from bench import e2e, json_stdout, memory, replay_bench, route
 
 
 def machine() -> dict[str, Any]:
@@ -69,9 +68,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts, under 60 s")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
-    # stdout carries the one JSON object: the dev servers' banners go to stderr
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    out = json_stdout()
     started = time.perf_counter()
     results = asyncio.run(run(args.quick))
     results["bench_seconds"] = round(time.perf_counter() - started, 1)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +114,7 @@ async def _phase(
     seconds: float,
     seed: int,
     pids: dict[str, int],
+    on_offer: Callable[[bool], None] | None = None,
 ) -> Sample:
     tag = uuid.uuid4().hex[:8]
     sent: dict[str, float] = {}
@@ -134,6 +135,8 @@ async def _phase(
     sample = Sample(rate, leads=max(1, int(rate * seconds)))
     tasks = []
     cpu0 = _cpu_seconds(pids)
+    if on_offer:
+        on_offer(True)
     started = time.perf_counter()
     for i, raw in enumerate(submissions(sample.leads, seed=seed)):
         local, domain = str(raw["email"]).split("@")
@@ -141,6 +144,8 @@ async def _phase(
         await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(one(raw)))
     await asyncio.gather(*tasks)
+    if on_offer:
+        on_offer(False)
     # wait on one cheap visibility count, not by fetching every pending history (which
     # loads the server more the further behind a phase falls)
     deadline = time.time() + 120
@@ -191,21 +196,33 @@ def _summary(samples: list[Sample]) -> dict[str, Any]:
 ROUTING = 'LeadStatus = "routing"'
 
 
-def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds used so far by each benchmark process and by the dev server."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used = dict.fromkeys([*pids, "server"], 0.0)
-    names = {pid: name for name, pid in pids.items()}
+def _processes() -> Iterator[tuple[int, list[str], bytes]]:
+    """Each process's pid, /proc stat fields (after the name) and command line."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        pid = int(stat.parent.name)
-        name = names.get(pid) or (
-            "server" if int(fields[1]) == os.getpid() and b"start-dev" in cmdline else None
-        )
+        yield int(stat.parent.name), fields, cmdline
+
+
+def _is_our_server(fields: list[str], cmdline: bytes) -> bool:
+    return int(fields[1]) == os.getpid() and b"start-dev" in cmdline
+
+
+def dev_server_pid() -> int | None:
+    """The dev server this process started."""
+    return next((pid for pid, f, cmd in _processes() if _is_our_server(f, cmd)), None)
+
+
+def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each benchmark process and by the dev server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys([*pids, "server"], 0.0)
+    names = {pid: name for name, pid in pids.items()}
+    for pid, fields, cmdline in _processes():
+        name = names.get(pid) or ("server" if _is_our_server(fields, cmdline) else None)
         if name:
             used[name] += (int(fields[11]) + int(fields[12])) / tick
     return used
@@ -268,9 +285,12 @@ async def run(
     max_rate: float,
     kinds: tuple[str, ...] = ("floor", "lead"),
     blocks: int = 1,
+    on_offer: Callable[[bool], None] | None = None,
 ) -> dict[str, Any]:
     """Each offered rate is one phase per kind, run as `blocks` alternating blocks of
-    `seconds / blocks` (floor, lead, lead, floor, ...), each drained before the next."""
+    `seconds / blocks` (floor, lead, lead, floor, ...), each drained before the next.
+    `on_offer(True)` is called as each block starts offering leads, `on_offer(False)`
+    when it has sent them all (before it waits for the last to be assigned)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=["--log-level", "error", *server_flags(), *SERVER_FLAGS],
@@ -330,6 +350,7 @@ async def run(
                                 await _phase(
                                     env.client, http, post, activity, rate,
                                     seconds / blocks, 100 + n * blocks + block, pids,
+                                    on_offer,
                                 )
                             )  # fmt: skip
                     for kind in kinds:
