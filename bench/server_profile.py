@@ -170,6 +170,11 @@ async def profile(kind: str, rate: float, seconds: float, top: int) -> dict[str,
             if recorder is not None:
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait(timeout=60)
+        if recorder is None or not data_file.exists():
+            code = None if recorder is None else recorder.returncode
+            raise RuntimeError(
+                f"perf recorded nothing (exit status {code}): try `perf record -p PID`"
+            )
         stacks = read_samples(data_file, functions, windows)
     phase = result[kind][str(int(rate))]
     return {
@@ -215,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"perf_event_paranoid is {level}: perf cannot sample", file=sys.stderr)
             return 2
     out = json_stdout()
-    report = asyncio.run(profile(args.kind, args.rate, args.seconds, args.top))
+    try:
+        report = asyncio.run(profile(args.kind, args.rate, args.seconds, args.top))
+    except RuntimeError as exc:
+        print(f"server_profile: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(report, indent=2), file=out, flush=True)
     return 0
 
