@@ -91,13 +91,13 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
             submit, close = await _submitter(via, env.client, store, queue)
             sent: dict[str, float] = {}
             started = time.perf_counter()
-            tasks = []
+            tasks: list[asyncio.Future[None]] = []
             for i, raw in enumerate(submissions(count, seed=11)):
                 local, domain = str(raw["email"]).split("@")
                 raw = {**raw, "email": f"{local}+{tag}@{domain}"}
                 target = started + i / rate
                 await asyncio.sleep(max(0.0, target - time.perf_counter()))
-                tasks.append(asyncio.create_task(submit(raw, sent)))
+                tasks.append(asyncio.ensure_future(submit(raw, sent)))
             await asyncio.gather(*tasks)
             offered_s = time.perf_counter() - started
             latencies = await _collect(env.client, sent)
