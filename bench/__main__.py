@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, json_stdout, memory, replay_bench, route
+from bench import e2e, memory, replay_bench, route
+from starter.stdio import private_stdout
 
 
 def machine() -> dict[str, Any]:
@@ -68,7 +69,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller counts, under 60 s")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
-    out = json_stdout()
+    out = private_stdout()  # the JSON alone: the dev server's banner goes to stderr
     started = time.perf_counter()
     results = asyncio.run(run(args.quick))
     results["bench_seconds"] = round(time.perf_counter() - started, 1)

@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import e2e, json_stdout
+from bench import e2e
 from starter.binaries import temporal_cli
+from starter.stdio import private_stdout
 
 # (part, a name found in the stack), in the order printed
 PARTS = (
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         if level > 2 and os.geteuid() != 0:
             print(f"perf_event_paranoid is {level}: perf cannot sample", file=sys.stderr)
             return 2
-    out = json_stdout()
+    out = private_stdout()  # the JSON alone: the dev server's banner goes to stderr
     try:
         report = asyncio.run(profile(args.kind, args.rate, args.seconds, args.top))
     except RuntimeError as exc:

@@ -35,6 +35,7 @@ from starter.history import (
     read_history,
 )
 from starter.runner import SANDBOX, skip_idle_payload_passes
+from starter.stdio import private_stdout
 from workflows.lead_routing import LeadRoutingWorkflow
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
@@ -161,8 +162,7 @@ async def replay_files(
 def serve_chunks() -> None:
     """The other end of `replay_files`, in another process: a JSON request a line in
     (files, workflows, replayers), the outcomes as a JSON line out."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints never reach the parent
+    answers = private_stdout()  # stray prints never reach the parent
     for line in sys.stdin:
         request = json.loads(line)
         workflows = [_named(module, name) for module, name in request["workflows"]]
