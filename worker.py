@@ -1,8 +1,5 @@
-"""The lead-router worker: wiring only. Configured by the environment:
-
-TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LEAD_ROUTER_TASK_QUEUE, LEAD_ROUTER_DATABASE_URL,
-LEAD_ROUTER_RULES, LEAD_ROUTER_COMPANIES, LEAD_ROUTER_SLACK_WEBHOOK_URL,
-LEAD_ROUTER_MAX_CACHED_WORKFLOWS.
+"""The lead-router worker: wiring only. Configured by the environment, through
+`starter.runtime.settings` (the README's configuration table lists every variable).
 """
 
 from __future__ import annotations
@@ -19,9 +16,9 @@ from temporalio.worker import Worker
 
 from activities.lead_activities import LeadActivities
 from activities.store import Store
-from starter.config import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
-from starter.runner import SANDBOX, skip_idle_payload_passes
-from starter.temporal import connect
+from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
+from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
+from starter.runtime.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ensure_registered
 
@@ -62,23 +59,24 @@ def build_worker(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings.temporal)
     added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
     if added:
         logging.info("registered search attributes %s", ", ".join(added))
-    store = await Store(settings.database_url).init()
+    store = await Store(settings.database.url).init()
     acts = LeadActivities(
         store,
-        rules_path=settings.rules_path,
-        companies_path=settings.companies_path,
-        slack_webhook_url=settings.slack_webhook_url,
+        rules_path=settings.routing.rules_path,
+        companies_path=settings.routing.companies_path,
+        slack_webhook_url=settings.notifications.slack_webhook_url,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, acts, settings.task_queue, settings.max_cached_workflows)
-    logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    temporal = settings.temporal
+    worker = build_worker(client, acts, temporal.task_queue, temporal.max_cached_workflows)
+    logging.info("worker polling %s on %s", temporal.task_queue, temporal.address)
     try:
         async with worker:
             await stop.wait()

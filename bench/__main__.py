@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import e2e, memory, replay_bench, route
-from starter.stdio import private_stdout
+from starter.runtime.stdio import private_stdout
 
 
 def machine() -> dict[str, Any]:

@@ -35,11 +35,11 @@ from bench.leads import submissions
 from bench.speed import percentile
 from domain.identity import lead_id_for
 from domain.intake import normalize_email
-from domain.signatures import sign_generic
-from starter.binaries import temporal_cli
-from starter.codec import data_converter
-from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
+from domain.providers.forms import sign_generic
 from starter.devserver import free_port, server_flags
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import data_converter
+from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 
 SECRET = "bench-secret"
 CONNECTIONS = 32

@@ -22,11 +22,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.leads import submissions
 from domain.intake import parse_submission
-from starter.binaries import temporal_cli
-from starter.codec import data_converter
-from starter.config import DEFAULT_RULES
 from starter.devserver import server_flags
-from starter.leads import start_lead
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import data_converter
+from starter.runtime.settings import DEFAULT_RULES
+from workflows.client import start_lead
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVE = 500

@@ -4,7 +4,7 @@ runs to hundreds, and from `starter.replay.FILES_PER_PROCESS` files on the repla
 shared with a process per core).
 
 Two figures: with the history cache warm (each file's events already kept in binary
-form, as on every run after the first: `starter.history.read_history`), and cold (every
+form, as on every run after the first: `starter.replay.history.read_history`), and cold (every
 file's JSON parsed, as on a first run or with `LEAD_ROUTER_HISTORY_CACHE=off`)."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from starter.history import history_files
-from starter.replay import replay_files
+from starter.replay.history import history_files
+from starter.replay.replayer import replay_files
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "histories"
 CACHE = "LEAD_ROUTER_HISTORY_CACHE"

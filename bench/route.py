@@ -10,9 +10,9 @@ from typing import Any
 from activities.catalog import load_companies, read_accounts
 from activities.rules_file import load_rules_file
 from bench.leads import write_jsonl
+from domain.batch import BatchRouter
 from domain.models import Account
-from starter.batch import BatchRouter
-from starter.config import DEFAULT_RULES, SAMPLE_ACCOUNTS, SAMPLE_COMPANIES
+from starter.runtime.settings import DEFAULT_RULES, SAMPLE_ACCOUNTS, SAMPLE_COMPANIES
 
 
 def run(count: int) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import e2e
-from starter.binaries import temporal_cli
-from starter.stdio import private_stdout
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.stdio import private_stdout
 
 # (part, a name found in the stack), in the order printed
 PARTS = (

@@ -21,17 +21,19 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from bench.floor import ACTIVITIES as FLOOR_ACTIVITIES
 from bench.floor import FloorWorkflow, add_floor_route
-from starter.cli_api import api_config
-from starter.config import Settings
-from starter.temporal import ClientProvider, connect
+from starter.api.config import api_config
+from starter.runtime.settings import Settings
+from starter.runtime.temporal import ClientProvider, connect
 from worker import build_worker
 
 
 async def worker(settings: Settings) -> None:
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
-    store = await Store(settings.database_url).init()
+    client = await connect(settings.temporal)
+    store = await Store(settings.database.url).init()
     acts = LeadActivities(
-        store, rules_path=settings.rules_path, companies_path=settings.companies_path
+        store,
+        rules_path=settings.routing.rules_path,
+        companies_path=settings.routing.companies_path,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -41,8 +43,8 @@ async def worker(settings: Settings) -> None:
         async with build_worker(
             client,
             acts,
-            settings.task_queue,
-            settings.max_cached_workflows,
+            settings.temporal.task_queue,
+            settings.temporal.max_cached_workflows,
             extra_workflows=[FloorWorkflow],
             extra_activities=FLOOR_ACTIVITIES,
         ):
@@ -53,12 +55,12 @@ async def worker(settings: Settings) -> None:
 
 async def api(settings: Settings, port: int) -> None:
     # imported here: the app module pulls in FastAPI, which the worker does not need
-    from starter.api import create_app
+    from starter.api.app import create_app
 
-    store = await Store(settings.database_url).init()
-    clients = ClientProvider(settings.temporal_address, settings.temporal_namespace)
+    store = await Store(settings.database.url).init()
+    clients = ClientProvider(settings.temporal)
     app = create_app(api_config(settings, insecure=False, ui_url=None), store, clients)
-    add_floor_route(app, clients, settings.task_queue)
+    add_floor_route(app, clients, settings.temporal.task_queue)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
     )

@@ -26,15 +26,16 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from bench.leads import submissions
 from domain.intake import parse_submission
-from domain.signatures import sign_generic
-from starter.api import ApiConfig, create_app
-from starter.binaries import temporal_cli
-from starter.codec import LEAD_DATA_CONVERTER
-from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
+from domain.providers.forms import sign_generic
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
 from starter.devserver import free_port, server_flags
-from starter.history import local_activity_type
-from starter.leads import start_lead
+from starter.replay.history import local_activity_type
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import LEAD_DATA_CONVERTER
+from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES, Settings
 from worker import build_worker
+from workflows.client import start_lead
 
 EXTRA: list[str] = []
 
@@ -137,7 +138,7 @@ async def _submitter(
     config = ApiConfig(
         rate_limit_per_minute=0,
         task_queue=queue,
-        id_key=Settings().id_key,
+        id_key=Settings().routing.id_key,
         webhook_secret=secret,
         hubspot_secret=secret,
         typeform_secret=secret,

@@ -190,3 +190,14 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "submitted_at": _parse_time,
     "lead_type": lambda value: None,  # handled on its own: a bad type defaults, with a warning
 }
+
+
+def resolve_lead_id(email_or_id: str, id_key: str) -> str:
+    """A lead id from an email (hashed the same way as at intake) or an id as given."""
+    text = email_or_id.strip()
+    if "@" not in text:
+        return text
+    try:
+        return lead_id_for(normalize_email(text), id_key)
+    except InvalidSubmission as exc:
+        raise ValueError(str(exc)) from None

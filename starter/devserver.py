@@ -9,8 +9,9 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from starter.binaries import temporal_cli
-from starter.temporal import connect
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.settings import TemporalSettings
+from starter.runtime.temporal import connect
 from workflows.search_attributes import dev_server_flags
 
 # The history service reads each of its task queues (transfer: new workflow tasks;
@@ -99,7 +100,7 @@ class DevServer:
                     f"see {self.data_dir / 'temporal.log'}"
                 )
             try:
-                return await connect(self.address, namespace)
+                return await connect(TemporalSettings(address=self.address, namespace=namespace))
             except ConnectionError:
                 if loop.time() > deadline:
                     raise

@@ -1,8 +1,9 @@
-"""Taking in form deliveries: verify, map, validate, record, start. Never lose one.
+"""Taking in form deliveries: map, validate, record, start. Never lose one.
 
-Shared by the HTTP service and `lead-router dead-letters retry`. Every accepted
-delivery is written to the app database before its workflow starts; if Temporal
-is unreachable it waits there (status `queued`) and a drainer starts it later.
+The one way in for every lead: the webhooks, `lead-router submit`, the demo's sample
+leads and `lead-router dead-letters retry`. Every accepted delivery is written to the app
+database before its workflow starts; if Temporal is unreachable it waits there (status
+`queued`) and a drainer starts it later. A rejected one is kept as a dead letter.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -24,31 +23,14 @@ from temporalio.service import RPCError
 from activities.store import DeliveryRow, Store
 from domain.intake import InvalidSubmission, load_submission_json, parse_submission
 from domain.models import Lead
-from domain.providers import (
-    FormMappings,
-    PayloadError,
-    ProviderSubmission,
-    from_generic,
-    from_hubspot,
-    from_typeform,
-    load_mappings_text,
-)
-from starter.leads import start_lead
+from domain.providers import PROVIDERS, FormMappings, PayloadError, Provider, ProviderSubmission
+from domain.providers.base import load_mappings_text
+from workflows.client import start_lead
 
 log = logging.getLogger("lead_router.intake")
 
 
-class Source(StrEnum):
-    forms = "forms"
-    hubspot = "hubspot"
-    typeform = "typeform"
-
-
-PARSERS: dict[Source, Callable[[Any, FormMappings], ProviderSubmission]] = {
-    Source.forms: from_generic,
-    Source.hubspot: from_hubspot,
-    Source.typeform: from_typeform,
-}
+OWN_FIELDS = PROVIDERS["forms"]  # `submit` and the demo send our own fields
 
 
 class Rejected(Exception):
@@ -72,7 +54,9 @@ def load_mappings(path: Path | None) -> FormMappings:
     if path is None:
         return FormMappings()
     try:
-        return load_mappings_text(path.read_text(encoding="utf-8"), source=str(path))
+        return load_mappings_text(
+            path.read_text(encoding="utf-8"), source=str(path), providers=PROVIDERS
+        )
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the form mapping file: {exc.strerror}") from None
 
@@ -98,8 +82,11 @@ class IntakeService:
         self.mappings = mappings
         self.dedupe_window = dedupe_window
 
-    def to_lead(self, source: Source, body: bytes) -> tuple[Lead, ProviderSubmission]:
-        """Parse and map; raises `Rejected` with one entry per bad field."""
+    def to_lead(
+        self, provider: Provider, body: bytes, source: str | None = None
+    ) -> tuple[Lead, ProviderSubmission]:
+        """Parse and map; raises `Rejected` with one entry per bad field. The parser's
+        notes (an unmapped form id, say) join the lead's warnings."""
         try:
             payload = load_submission_json(body.decode("utf-8"))
         except UnicodeDecodeError:
@@ -107,41 +94,52 @@ class IntakeService:
         except InvalidSubmission as exc:
             raise Rejected([(exc.field, exc.message)]) from None
         try:
-            mapped = PARSERS[source](payload, self.mappings)
+            mapped = provider.parse(payload, self.mappings)
         except PayloadError as exc:
             raise Rejected(exc.problems) from None
         try:
-            lead = parse_submission(mapped.submission, source=source.value, id_key=self.id_key)
+            lead = parse_submission(
+                mapped.submission, source=source or provider.name, id_key=self.id_key
+            )
         except InvalidSubmission as exc:
             raise Rejected([(exc.field, exc.message)]) from None
+        if mapped.notes:
+            lead = lead.model_copy(update={"warnings": [*mapped.notes, *lead.warnings]})
         return lead, mapped
 
     async def accept(
-        self, source: Source, body: bytes, idempotency_key: str | None = None
+        self,
+        provider: Provider,
+        body: bytes,
+        idempotency_key: str | None = None,
+        *,
+        source: str | None = None,
     ) -> Accepted:
-        """Take an authenticated delivery. A rejected one goes to the dead-letter table."""
+        """Take an authenticated delivery. A rejected one goes to the dead-letter table.
+        `source` names where it came from when that is not the provider (`cli`, `demo`)."""
+        origin = source or provider.name
         try:
-            lead, mapped = self.to_lead(source, body)
+            lead, mapped = self.to_lead(provider, body, source)
         except Rejected as exc:
             text = body.decode("utf-8", "replace")
-            exc.dead_letter_id = await self.store.add_dead_letter(source.value, str(exc), text)
+            exc.dead_letter_id = await self.store.add_dead_letter(origin, str(exc), text)
             raise
         return await self.record_and_start(
-            source, lead, body, idempotency_key or mapped.delivery_id
+            origin, lead, body, idempotency_key or mapped.delivery_id
         )
 
     async def record_and_start(
-        self, source: Source, lead: Lead, body: bytes, delivery_key: str | None
+        self, source: str, lead: Lead, body: bytes, delivery_key: str | None
     ) -> Accepted:
         if delivery_key:
-            key, window = f"{source.value}:id:{delivery_key}", None
+            key, window = f"{source}:id:{delivery_key}", None
         else:
             # no delivery id: an identical body within the window is the same delivery
             digest = hashlib.sha256(body).hexdigest()
-            key, window = f"{source.value}:body:{digest}", datetime.now(UTC) - self.dedupe_window
+            key, window = f"{source}:body:{digest}", datetime.now(UTC) - self.dedupe_window
         row = DeliveryRow(
             key=key,
-            source=source.value,
+            source=source,
             lead_id=lead.lead_id,
             # a provider's delivery id always names the same submission; an identical body
             # after the window is a new one, so the workflow records it as a resubmission

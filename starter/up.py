@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-import os
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -20,14 +19,14 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
-from starter.api import create_app
-from starter.cli_api import api_config
-from starter.config import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
+from starter.api.app import create_app
+from starter.api.config import api_config
 from starter.devserver import DevServer
-from starter.intake import ClientSource
-from starter.leads import lead_status, start_lead
-from starter.temporal import connect
+from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
+from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
+from starter.runtime.temporal import connect
 from worker import build_worker
+from workflows.client import lead_status
 from workflows.search_attributes import ensure_registered
 
 console = Console(stderr=True)
@@ -43,29 +42,29 @@ async def run_up(
     demo: bool,
     api_port: int = 8000,
 ) -> None:
-    if not os.environ.get("LEAD_ROUTER_DATABASE_URL") and not os.environ.get("DATABASE_URL"):
-        settings = replace(settings, database_url=str(data_dir / "lead-router.db"))
+    if not settings.database.configured:
+        settings = settings.with_database(str(data_dir / "lead-router.db"))
     server: DevServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    store = await Store(settings.database_url).init()
+    store = await Store(settings.database.url).init()
     try:
         if external_address:
-            client = await connect(external_address, settings.temporal_namespace)
+            client = await connect(settings.with_temporal(external_address).temporal)
             await ensure_registered(client)  # the embedded server gets them as flags
             ui = "your Temporal Web UI"
         else:
             server = DevServer(data_dir, temporal_port, ui_port)
             server.start()
-            client = await server.connect(settings.temporal_namespace)
-            ui = f"{server.ui_url}/namespaces/{settings.temporal_namespace}/workflows"
+            client = await server.connect(settings.temporal.namespace)
+            ui = f"{server.ui_url}/namespaces/{settings.temporal.namespace}/workflows"
         acts = LeadActivities(
             store,
-            rules_path=settings.rules_path,
-            companies_path=settings.companies_path,
-            slack_webhook_url=settings.slack_webhook_url,
+            rules_path=settings.routing.rules_path,
+            companies_path=settings.routing.companies_path,
+            slack_webhook_url=settings.notifications.slack_webhook_url,
         )
         insecure = bool(api_config(settings, insecure=True, ui_url=None).missing_secrets())
         if insecure:
@@ -83,7 +82,7 @@ async def run_up(
         api_server = uvicorn.Server(
             uvicorn.Config(api_app, host="127.0.0.1", port=api_port, log_level="warning")
         )
-        async with build_worker(client, acts, settings.task_queue):
+        async with build_worker(client, acts, settings.temporal.task_queue):
             api_task = asyncio.create_task(api_server.serve())
             while not api_server.started:
                 if api_task.done():
@@ -96,7 +95,7 @@ async def run_up(
                 flush=True,
             )
             if demo:
-                await _demo(client, store, settings)
+                await _demo(client, store, api_app.state.intake, settings)
                 console.print(f"Open {ui} to see each lead's history. Ctrl-C stops.")
             await stop.wait()
             console.print("stopping: the API and the worker finish, then Temporal stops")
@@ -115,19 +114,29 @@ def _shared(client: Client) -> ClientSource:
     return get
 
 
-async def _demo(client: Client, store: Store, settings: Settings) -> None:
+async def _demo(client: Client, store: Store, intake: IntakeService, settings: Settings) -> None:
+    """The sample leads, through the intake like any other; once per data dir, so a
+    restart never re-opens a lead that was handled."""
     if await store.count_accounts() == 0:
         accounts = [a for a in read_accounts(SAMPLE_ACCOUNTS) if isinstance(a, Account)]
         await store.upsert_accounts(accounts)
         console.print(f"imported {len(accounts)} sample CRM accounts")
+    lines = [line for line in SAMPLE_LEADS.read_text().splitlines() if line.strip()]
+    submitted = await store.delivery(f"demo:id:{_sample_key(lines[0])}") is not None
+    if submitted:
+        console.print("the sample leads were submitted before: showing where they are now")
     lead_ids = []
-    for number, line in enumerate(SAMPLE_LEADS.read_text().splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         try:
-            lead = parse_submission(json.loads(line), source="demo", id_key=settings.id_key)
-        except InvalidSubmission as exc:
-            console.print(f"[yellow]{SAMPLE_LEADS.name}:{number}: {exc} (not submitted)[/yellow]")
+            lead = parse_submission(json.loads(line), source="demo", id_key=settings.routing.id_key)
+        except (InvalidSubmission, ValueError) as exc:
+            if not submitted:
+                await _submit_sample(intake, line, number)
+            else:
+                console.print(f"[yellow]{SAMPLE_LEADS.name}:{number}: {exc}[/yellow]")
             continue
-        await start_lead(client, lead, settings.task_queue, submission_id=f"demo-{lead.lead_id}")
+        if not submitted:
+            await _submit_sample(intake, line, number)
         lead_ids.append((lead.email, lead.lead_id))
     table = Table(title=f"{len(lead_ids)} demo leads")
     for column in ("email", "status", "team", "owner", "SLA due (UTC)", "rule"):
@@ -150,3 +159,17 @@ async def _demo(client: Client, store: Store, settings: Settings) -> None:
             ",".join(state.rule_ids),
         )
     Console(file=sys.stdout).print(table)
+
+
+def _sample_key(line: str) -> str:
+    return hashlib.sha256(line.encode()).hexdigest()[:24]
+
+
+async def _submit_sample(intake: IntakeService, line: str, number: int) -> None:
+    try:
+        await intake.accept(OWN_FIELDS, line.encode(), _sample_key(line), source="demo")
+    except Rejected as exc:
+        console.print(
+            f"[yellow]{SAMPLE_LEADS.name}:{number}: {exc} "
+            f"(kept as dead letter {exc.dead_letter_id})[/yellow]"
+        )

@@ -16,7 +16,7 @@ from domain.enrich import enrich_from, index_accounts
 from domain.intake import parse_submission
 from domain.models import Account, Company, RoutingDecision
 from domain.rules import RoutingRules, load_rules_text
-from starter.config import DEFAULT_RULES
+from starter.runtime.settings import DEFAULT_RULES
 from tests.helpers import RouteFn, RulesWith
 
 

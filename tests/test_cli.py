@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from activities.store import Store
 from domain.models import Account
 from domain.rules import RoutingRules
-from starter.cli import app
+from starter.cli.main import app
 
 SCRIPT = Path(sys.executable).parent / "lead-router"
 ACCOUNT_HEADER = "domain,name,owner_id,is_customer,open_opportunity_owner_id,named_account\n"

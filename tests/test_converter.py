@@ -14,8 +14,8 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from domain.lifecycle import AssignRequest
 from domain.rules import RoutingRules
-from starter.codec import LEAD_DATA_CONVERTER, LeadPayloadConverter
-from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
+from starter.runtime.codec import LEAD_DATA_CONVERTER, LeadPayloadConverter
+from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from tests.test_store import plan_for
 
 CONVERTER = LEAD_DATA_CONVERTER.payload_converter

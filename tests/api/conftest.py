@@ -27,7 +27,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from activities.store import AssignmentRow
-from starter.api import ApiConfig, create_app
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
 from starter.intake import ClientSource
 from tests.workflows.conftest import Lab, LabFactory, env, lab  # noqa: F401
 

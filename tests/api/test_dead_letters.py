@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.providers import load_mappings_text
+from domain.providers import PROVIDERS
+from domain.providers.base import load_mappings_text
 from tests.api.conftest import ID_KEY, Api, ApiFactory, lead_id_of, unique_email
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -111,7 +112,7 @@ async def test_fix_the_mapping_then_retry_routes_the_lead_once(
 
 async def test_the_service_with_the_fixed_mapping_takes_the_same_form(api: ApiFactory) -> None:
     """The fix that makes a retry work is the same fix that makes new deliveries work."""
-    app = await api(mappings=load_mappings_text(MAPPING_YAML))
+    app = await api(mappings=load_mappings_text(MAPPING_YAML, providers=PROVIDERS))
     email = unique_email("alliances", "channel-partners-co.com")
     payload = {"form_id": "partner-portal", "contact_email": email, "lead_type": "partner_inquiry"}
     accepted = await app.forms(payload)

@@ -11,7 +11,8 @@ import pytest
 from temporalio.worker import Worker
 
 from starter.devserver import DevServer, free_port
-from starter.temporal import ClientProvider
+from starter.runtime.settings import TemporalSettings
+from starter.runtime.temporal import ClientProvider
 from tests.api.conftest import ApiFactory, lead_id_of, unique_email
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
@@ -38,7 +39,7 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
         lab_ = await lab(start_worker=False)
         worker = build_worker(await server.connect(), lab_.acts, lab_.task_queue)
         await worker.__aenter__()
-        app = await api(lab_, client_source=ClientProvider(server.address), drain_every=0.2)
+        app = await api(lab_, client_source=ClientProvider(TemporalSettings(address=server.address)), drain_every=0.2)
 
         # the service is up and serving before the outage
         before = await app.forms(demo(unique_email("before")))
@@ -94,7 +95,7 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
 async def test_temporal_never_reachable_queues_and_says_so(api: ApiFactory) -> None:
     """Nothing listens at the Temporal address: every lead is kept, and the service
     says so on the status URL and the health check."""
-    nowhere = ClientProvider(f"127.0.0.1:{free_port()}")
+    nowhere = ClientProvider(TemporalSettings(address=f"127.0.0.1:{free_port()}"))
     app = await api(client_source=nowhere, drain_every=0.2)
     email = unique_email()
     posted = await app.forms(demo(email))

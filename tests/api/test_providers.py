@@ -27,32 +27,34 @@ HUBSPOT_FORM = "5f3c7a8e-hs-pricing"
 TYPEFORM_FORM = "Wq8ZLx"
 
 MAPPINGS = FormMappings(
-    forms={
-        GENERIC_FORM: FormMapping(
-            fields={
-                "work_email": "email",
-                "org": "company",
-                "employees": "company_size",
-                "hq_country": "country",
-                "hq_state": "state",
-                "request_type": "lead_type",
-            }
-        )
-    },
-    hubspot={
-        HUBSPOT_FORM: FormMapping(fields={"how_can_we_help": "lead_type", "hq_state": "state"})
-    },
-    typeform={
-        TYPEFORM_FORM: FormMapping(
-            fields={
-                "work_email": "email",
-                "org": "company",
-                "hq": "country",
-                "headcount": "company_size",
-                "lt": "lead_type",
-            }
-        )
-    },
+    {
+        "forms": {
+            GENERIC_FORM: FormMapping(
+                fields={
+                    "work_email": "email",
+                    "org": "company",
+                    "employees": "company_size",
+                    "hq_country": "country",
+                    "hq_state": "state",
+                    "request_type": "lead_type",
+                }
+            )
+        },
+        "hubspot": {
+            HUBSPOT_FORM: FormMapping(fields={"how_can_we_help": "lead_type", "hq_state": "state"})
+        },
+        "typeform": {
+            TYPEFORM_FORM: FormMapping(
+                fields={
+                    "work_email": "email",
+                    "org": "company",
+                    "hq": "country",
+                    "headcount": "company_size",
+                    "lt": "lead_type",
+                }
+            )
+        },
+    }
 )
 
 

@@ -9,7 +9,8 @@ import pytest
 from temporalio.client import Client
 
 from activities.store import Store
-from starter.api import ApiConfig, create_app
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
 from tests.api.conftest import ApiFactory, as_body, base_config, lead_id_of, unique_email
 from tests.workflows.conftest import LabFactory
 

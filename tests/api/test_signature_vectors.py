@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from domain.signatures import (
-    SignatureError,
-    sign_generic,
-    sign_hubspot_v3,
-    sign_typeform,
-    verify_generic,
-    verify_hubspot_v3,
-    verify_typeform,
-)
+from domain.providers.base import SignatureError
+from domain.providers.forms import sign_generic, verify_generic
+from domain.providers.hubspot import sign_hubspot_v3, verify_hubspot_v3
+from domain.providers.typeform import sign_typeform, verify_typeform
 
 # HubSpot's own SDK tests (hubspot-api-python, tests/spec/utils/test_signature.py)
 HUBSPOT_VECTOR = {

@@ -25,9 +25,9 @@ from temporalio.service import RPCError
 from activities.store import Store
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction, LeadState
-from starter.config import DEFAULT_RULES
 from starter.devserver import DevServer, free_port
-from starter.leads import lead_status, start_lead
+from starter.runtime.settings import DEFAULT_RULES
+from workflows.client import lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]

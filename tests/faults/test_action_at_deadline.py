@@ -18,10 +18,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Replayer
 
 from domain.lifecycle import FirstAction, LeadState
-from starter.leads import lead_status
-from starter.runner import SANDBOX
+from starter.runtime.runner import SANDBOX
 from tests.faults.harness import Cluster, audit, drive_to_the_end, report, submit
 from worker import WORKFLOWS
+from workflows.client import lead_status
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -28,14 +28,14 @@ from activities.lead_activities import LeadActivities
 from activities.store import Store
 from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
 from domain.models import Account
-from starter.binaries import temporal_cli
-from starter.codec import LEAD_DATA_CONVERTER
-from starter.config import SAMPLE_COMPANIES
 from starter.devserver import server_flags
-from starter.history import write_history
-from starter.leads import LeadHandle, activate_trial
+from starter.replay.history import write_history
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import LEAD_DATA_CONVERTER
+from starter.runtime.settings import SAMPLE_COMPANIES
 from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
+from workflows.client import LeadHandle, activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow
 
 HERE = Path(__file__).parent

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from starter.history import read_history, recorded_lead
+from starter.replay.history import read_history, recorded_lead
 
 CORPUS = Path(__file__).parents[1] / "histories"
 RulesFile = Callable[..., Path]

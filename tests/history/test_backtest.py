@@ -9,7 +9,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from starter.cli import app
+from starter.cli.main import app
 from tests.history.conftest import CORPUS, RulesFile, rule
 
 

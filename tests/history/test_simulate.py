@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from domain.models import Account
 from domain.rule_diff import Directory, simulate
 from domain.rules import load_rules_text
-from starter.cli import app
+from starter.cli.main import app
 from tests.history.conftest import RulesFile
 
 LEADS = [

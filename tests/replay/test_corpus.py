@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from starter import replay
-from starter.cli import app
-from starter.history import history_files
-from starter.replay import replay_files
+from starter.replay import replayer as replay
+from starter.cli.main import app
+from starter.replay.history import history_files
+from starter.replay.replayer import replay_files
 from tests.replay.variants import PatchedPause, Reworded, UnguardedPause
 
 CORPUS = Path(__file__).parents[1] / "histories"

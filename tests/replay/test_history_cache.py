@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from starter.history import HistoryFileError, history_cache_dir, read_history
-from starter.replay import replay_files
+from starter.replay.history import HistoryFileError, history_cache_dir, read_history
+from starter.replay.replayer import replay_files
 
 CORPUS = Path(__file__).parents[1] / "histories"
 SOURCE = CORPUS / "manual-reassign.json.gz"

@@ -8,7 +8,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 
-from starter.codec import CodecError, EncryptionCodec, new_key, parse_keys
+from starter.runtime.codec import CodecError, EncryptionCodec, new_key, parse_keys
 
 OLD = base64.b64decode(new_key())
 NEW = base64.b64decode(new_key())

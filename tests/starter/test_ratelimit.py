@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 
 from activities.store import Store
-from starter.api import ApiConfig, create_app
-from starter.ratelimit import RateLimiter
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
+from starter.api.ratelimit import RateLimiter
 
 
 class Clock:

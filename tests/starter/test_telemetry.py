@@ -6,7 +6,7 @@ import pytest
 from opentelemetry import trace
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
-from starter import telemetry
+from starter.runtime import telemetry
 
 
 @pytest.fixture(autouse=True)

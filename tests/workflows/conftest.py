@@ -24,12 +24,12 @@ from activities.store import Store
 from domain.intake import parse_submission
 from domain.lifecycle import LeadState
 from domain.models import Account
-from starter.binaries import temporal_cli
-from starter.codec import LEAD_DATA_CONVERTER
-from starter.config import DEFAULT_RULES, SAMPLE_COMPANIES
 from starter.devserver import server_flags
-from starter.leads import LeadHandle, lead_status, start_lead
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import LEAD_DATA_CONVERTER
+from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from worker import build_worker
+from workflows.client import LeadHandle, lead_status, start_lead
 
 ALWAYS_OPEN = {"timezone": "UTC", "start": "00:00", "end": "24:00",
                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}  # fmt: skip

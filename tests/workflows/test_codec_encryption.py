@@ -14,11 +14,12 @@ from temporalio.client import Client
 
 from activities.store import Store
 from domain.intake import parse_submission
-from starter.api import ApiConfig, create_app
-from starter.codec import data_converter, new_key
-from starter.leads import lead_status, start_lead
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
+from starter.runtime.codec import data_converter, new_key
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
+from workflows.client import lead_status, start_lead
 
 OLD = base64.b64decode(new_key())
 

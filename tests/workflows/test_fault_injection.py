@@ -15,8 +15,9 @@ import pytest
 import uvicorn
 
 from activities.store import Store
-from domain.signatures import sign_generic
-from starter.api import ApiConfig, create_app
+from domain.providers.forms import sign_generic
+from starter.api.app import create_app
+from starter.api.config import ApiConfig
 from starter.devserver import free_port
 from tests.workflows.conftest import LabFactory
 

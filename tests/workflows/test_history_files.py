@@ -15,14 +15,14 @@ from typer.testing import CliRunner, Result
 
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction
-from starter.binaries import temporal_cli
-from starter.cli import app
-from starter.codec import data_converter, new_key
-from starter.history import HistoryFileError, read_history, recorded_lead, write_history
-from starter.leads import lead_status, start_lead
-from starter.replay import replay_files
+from starter.cli.main import app
+from starter.replay.history import HistoryFileError, read_history, recorded_lead, write_history
+from starter.replay.replayer import replay_files
+from starter.runtime.binaries import temporal_cli
+from starter.runtime.codec import data_converter, new_key
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
+from workflows.client import lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

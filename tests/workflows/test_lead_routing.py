@@ -16,8 +16,8 @@ from domain.lifecycle import (
 )
 from domain.models import Account
 from domain.rules import load_rules_text
-from starter.leads import activate_trial
 from tests.workflows.conftest import LabFactory, rules_yaml
+from workflows.client import activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -21,8 +21,8 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from activities.store import AssignmentRow
 from domain.lifecycle import FirstAction, LeadState, LeadStatus, OwnerUnavailable, ReassignRequest
-from starter.leads import LeadHandle
 from tests.workflows.conftest import Lab, LabFactory
+from workflows.client import LeadHandle
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

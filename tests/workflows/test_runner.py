@@ -1,4 +1,4 @@
-"""The worker's sandbox answers "no serialization context" (starter.runner.LeadSandbox):
+"""The worker's sandbox answers "no serialization context" (starter.runtime.runner.LeadSandbox):
 safe only while our data converter ignores the context. These tests fail if it starts to.
 And without a codec the SDK's payload passes are skipped, with one the passes still run."""
 
@@ -18,8 +18,8 @@ from temporalio.converter import (
 from temporalio.worker._command_aware_visitor import CommandAwarePayloadVisitor
 
 from domain.intake import parse_submission
-from starter.codec import data_converter
-from starter.runner import skip_idle_payload_passes
+from starter.runtime.codec import data_converter
+from starter.runtime.runner import skip_idle_payload_passes
 from tests.workflows.conftest import LabFactory
 
 CONTEXTS = [

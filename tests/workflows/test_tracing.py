@@ -11,9 +11,9 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction
-from starter.leads import start_lead
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
+from workflows.client import start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

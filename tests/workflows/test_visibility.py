@@ -20,9 +20,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction
-from starter.leads import LeadHandle, lead_status, start_lead
 from tests.workflows.conftest import Lab, LabFactory
 from worker import build_worker
+from workflows.client import LeadHandle, lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ALL, ensure_registered
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import pytest
 
 from domain.lifecycle import FirstAction, LeadStatus
-from starter.config import Settings
+from starter.runtime.settings import Settings
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
 from workflows.lead_routing import LeadRoutingWorkflow
 
 
 def test_the_cache_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings().max_cached_workflows == 400
+    assert Settings().temporal.max_cached_workflows == 400
     monkeypatch.setenv("LEAD_ROUTER_MAX_CACHED_WORKFLOWS", "25")
-    assert Settings().max_cached_workflows == 25
+    assert Settings().temporal.max_cached_workflows == 25
 
 
 @pytest.mark.asyncio(loop_scope="session")

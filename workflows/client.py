@@ -1,4 +1,5 @@
-"""Starting and talking to lead workflows: shared by the CLI and the HTTP service."""
+"""The typed client helpers that start and message a lead: shared by the CLI, the HTTP
+service and the intake service."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
-from domain.identity import lead_id_for
-from domain.intake import InvalidSubmission, normalize_email
 from domain.lifecycle import (
     FirstAction,
     FirstActionKind,
@@ -20,21 +19,9 @@ from domain.lifecycle import (
     Submission,
 )
 from domain.models import Lead
-from domain.plan import describe_sla
 from workflows.lead_routing import LeadRoutingWorkflow
 
 LeadHandle = WorkflowHandle[LeadRoutingWorkflow, Outcome]
-
-
-def resolve_lead_id(email_or_id: str, id_key: str) -> str:
-    """A lead id from an email (hashed the same way as at intake) or an id as given."""
-    text = email_or_id.strip()
-    if "@" not in text:
-        return text
-    try:
-        return lead_id_for(normalize_email(text), id_key)
-    except InvalidSubmission as exc:
-        raise ValueError(str(exc)) from None
 
 
 def summary_of(lead: Lead) -> str:
@@ -99,23 +86,3 @@ async def mark_owner_unavailable(client: Client, lead_id: str, owner_id: str, re
 
 async def activate_trial(client: Client, lead_id: str) -> None:
     await handle_for(client, lead_id).signal(LeadRoutingWorkflow.trial_activated)
-
-
-def describe_state(state: LeadState) -> list[str]:
-    """Lines a person reads in the terminal."""
-    due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
-    lines = [
-        f"lead {state.lead_id}: {state.status.value}",
-        f"  owner {state.owner or '-'} · team {state.team or '-'} · tier {state.tier or '-'}",
-        f"  SLA due {due} · escalation level {state.escalation_level} · "
-        f"rules {state.rules_version} {','.join(state.rule_ids)}",
-    ]
-    for d in state.decisions:
-        lines.append(
-            f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "
-            f"({d.team}, {d.method}, SLA {describe_sla(d.sla_seconds)})"
-        )
-        lines += [f"      {r}" for r in d.reasons]
-    if state.resubmissions:
-        lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
-    return lines

@@ -30,7 +30,8 @@ from temporalio.converter import DataConverter
 from domain.lifecycle import AssignRequest, Submission
 from domain.models import Enrichment, RoutingPlan
 from domain.rules import RoutingRules
-from starter.codec import ENCODING, CodecError, data_converter
+from starter.runtime.codec import ENCODING, CodecError, data_converter
+from starter.runtime.settings import ReplaySettings
 from workflows.lead_routing import LeadRoutingWorkflow
 
 SUFFIXES = (".json.gz", ".json")
@@ -72,13 +73,14 @@ def workflow_id_of(path: Path) -> str:
 def history_cache_dir() -> Path | None:
     """Where parsed histories are kept between runs: `LEAD_ROUTER_HISTORY_CACHE` (a
     folder, or `off`), by default `$XDG_CACHE_HOME/lead-router/histories`."""
-    configured = os.environ.get("LEAD_ROUTER_HISTORY_CACHE", "").strip()
+    settings = ReplaySettings()
+    configured = (settings.history_cache or "").strip()
     if configured.lower() in ("off", "0", "none"):
         return None
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lead-router" / "histories"
+    base = settings.xdg_cache_home or Path.home() / ".cache"
+    return base / "lead-router" / "histories"
 
 
 def read_history(path: Path, cache_dir: Path | None = None) -> WorkflowHistory:

@@ -12,7 +12,6 @@ import base64
 import dataclasses
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -27,6 +26,7 @@ from temporalio.converter import (
 )
 
 from domain.rules import RoutingRules
+from starter.runtime.settings import CodecSettings
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -57,13 +57,14 @@ def parse_keys(text: str, source: str) -> dict[str, bytes]:
     return keys
 
 
-def keys_from_env() -> dict[str, bytes] | None:
+def configured_keys(settings: CodecSettings | None = None) -> dict[str, bytes] | None:
     """The configured keys, or None when encryption is off."""
-    if text := os.environ.get("LEAD_ROUTER_CODEC_KEYS"):
-        return parse_keys(text, "LEAD_ROUTER_CODEC_KEYS")
-    if path := os.environ.get("LEAD_ROUTER_CODEC_KEY_FILE"):
+    settings = settings or CodecSettings()
+    if settings.keys:
+        return parse_keys(settings.keys, "LEAD_ROUTER_CODEC_KEYS")
+    if path := settings.key_file:
         try:
-            return parse_keys(Path(path).read_text(encoding="utf-8"), path)
+            return parse_keys(path.read_text(encoding="utf-8"), str(path))
         except OSError as exc:
             raise CodecError(f"{path}: cannot read the key file: {exc.strerror}") from None
     return None
@@ -157,7 +158,7 @@ LEAD_DATA_CONVERTER = DataConverter(payload_converter_class=LeadPayloadConverter
 
 def data_converter(keys: dict[str, bytes] | None = None) -> DataConverter:
     """The project's converter: pydantic JSON, encrypted when keys are configured."""
-    keys = keys if keys is not None else keys_from_env()
+    keys = keys if keys is not None else configured_keys()
     if not keys:
         return LEAD_DATA_CONVERTER
     return dataclasses.replace(LEAD_DATA_CONVERTER, payload_codec=EncryptionCodec(keys))

@@ -26,16 +26,16 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from starter.codec import ENCODING, data_converter, keys_from_env
-from starter.history import (
+from starter.replay.history import (
     HistoryFileError,
     event_name,
     history_cache_dir,
     local_activity_type,
     read_history,
 )
-from starter.runner import SANDBOX, skip_idle_payload_passes
-from starter.stdio import private_stdout
+from starter.runtime.codec import ENCODING, configured_keys, data_converter
+from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
+from starter.runtime.stdio import private_stdout
 from workflows.lead_routing import LeadRoutingWorkflow
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
@@ -130,7 +130,7 @@ async def replay_files(
         # a fresh interpreter, not multiprocessing: that would re-import the caller's
         # main module, and forking a process that runs Temporal's core is unsafe
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from starter.replay import serve_chunks; serve_chunks()",
+            sys.executable, "-c", "from starter.replay.replayer import serve_chunks; serve_chunks()",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )  # fmt: skip
@@ -287,4 +287,4 @@ def _message(failure: Exception) -> str:
 def _sealed_without_keys(history: WorkflowHistory) -> bool:
     start = history.events[0].workflow_execution_started_event_attributes
     sealed = any(p.metadata.get("encoding") == ENCODING for p in start.input.payloads)
-    return sealed and keys_from_env() is None
+    return sealed and configured_keys() is None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
-import os
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from temporalio.contrib.opentelemetry import TracingInterceptor
+
+from starter.runtime.settings import TelemetrySettings
 
 _interceptors: list[TracingInterceptor] | None = None
 
@@ -40,7 +41,7 @@ def tracing_interceptors(service: str = "lead-router") -> list[TracingIntercepto
     per lead)."""
     global _interceptors
     if _interceptors is None:
-        exporter = _exporter(os.environ.get("LEAD_ROUTER_OTEL_EXPORTER", "none").lower())
+        exporter = _exporter(TelemetrySettings().otel_exporter.lower())
         _interceptors = []
         if exporter is not None:
             provider = TracerProvider(resource=Resource.create({"service.name": service}))

@@ -1,0 +1,61 @@
+"""What the HTTP service is configured with, built from the settings in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from domain.providers import PROVIDERS, FormMappings, Provider
+from starter.intake import load_mappings
+from starter.runtime.codec import configured_keys
+from starter.runtime.settings import Settings
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    task_queue: str
+    id_key: str
+    webhook_secret: str | None = None
+    hubspot_secret: str | None = None
+    typeform_secret: str | None = None
+    api_token: str | None = None
+    insecure: bool = False
+    ui_url: str | None = None
+    namespace: str = "default"
+    public_url: str | None = None
+    mappings: FormMappings = field(default_factory=FormMappings)
+    dedupe_window: timedelta = timedelta(minutes=10)
+    drain_every: float = 1.0
+    rate_limit_per_minute: int = 600
+    codec_keys: dict[str, bytes] | None = None
+    codec_token: str | None = None
+    codec_origin: str | None = None
+
+    def secret_for(self, provider: Provider) -> str | None:
+        secret: str | None = getattr(self, provider.secret_setting)
+        return secret
+
+    def missing_secrets(self) -> list[str]:
+        return [p.secret_env for p in PROVIDERS.values() if not self.secret_for(p)]
+
+
+def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> ApiConfig:
+    api = settings.api
+    return ApiConfig(
+        task_queue=settings.temporal.task_queue,
+        id_key=settings.routing.id_key,
+        webhook_secret=api.webhook_secret,
+        hubspot_secret=api.hubspot_secret,
+        typeform_secret=api.typeform_secret,
+        api_token=api.api_token,
+        insecure=insecure,
+        ui_url=ui_url,
+        namespace=settings.temporal.namespace,
+        public_url=api.public_url,
+        mappings=load_mappings(api.form_mappings),
+        dedupe_window=timedelta(seconds=api.dedupe_window_seconds),
+        rate_limit_per_minute=api.rate_limit_per_minute,
+        codec_keys=configured_keys(settings.codec),
+        codec_token=settings.codec.token,
+        codec_origin=settings.codec.cors_origin,
+    )

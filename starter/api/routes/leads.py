@@ -1,0 +1,77 @@
+"""A lead's status, and the owner's actions on it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.lifecycle import FirstActionKind
+from starter.api.deps import AppStore, Client, Config
+from starter.api.errors import bearer_matches, error
+from workflows.client import lead_status, reassign_lead, record_action
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+
+class ActionRequest(BaseModel):
+    owner_id: str = Field(min_length=1)
+    action: Literal["first_touch", "meeting_booked", "disqualified", "reassign"]
+    to: str | None = None
+    reason: str | None = None
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+@router.get("/{lead_id}")
+async def get_lead(lead_id: str, store: AppStore, client: Client) -> Response:
+    """The lead's status query: owner, team, SLA deadline, every decision so far."""
+    try:
+        state = await lead_status(await client(), lead_id)
+    except (RPCError, ConnectionError) as exc:
+        # not started yet (or Temporal is down): a queued delivery is still an answer
+        delivery = await store.latest_delivery_for(lead_id)
+        if delivery is not None and delivery.status != "started":
+            return JSONResponse({"lead_id": lead_id, "status": "queued"})
+        if isinstance(exc, RPCError) and exc.status is RPCStatusCode.NOT_FOUND:
+            return error(404, f"no lead {lead_id}")
+        return error(503, f"Temporal: {getattr(exc, 'message', exc)}")
+    return _json(state)
+
+
+@router.post("/{lead_id}/actions")
+async def act(
+    lead_id: str,
+    action: ActionRequest,
+    config: Config,
+    client: Client,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN."""
+    if not config.api_token and not config.insecure:
+        return error(503, "actions are off: set LEAD_ROUTER_API_TOKEN")
+    if config.api_token and not bearer_matches(authorization, config.api_token):
+        return error(401, "missing or wrong bearer token")
+    try:
+        connected = await client()
+        if action.action == "reassign":
+            if not action.to or not action.reason:
+                missing = "to" if not action.to else "reason"
+                return error(422, [{"field": missing, "message": "required for reassign"}])
+            return _json(await reassign_lead(connected, lead_id, action.to, action.reason))
+        kind = FirstActionKind(action.action)
+        return _json(await record_action(connected, lead_id, action.owner_id, kind))
+    except WorkflowUpdateFailedError as exc:
+        return error(409, getattr(exc.cause, "message", None) or str(exc.cause or exc))
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return error(404, f"no open lead {lead_id}")
+        return error(503, f"Temporal: {exc.message}")
+    except ConnectionError as exc:
+        return error(503, str(exc))

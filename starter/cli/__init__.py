@@ -1,0 +1,1 @@
+"""The `lead-router` command line (entry point: `starter.cli.main:main`)."""

@@ -1,0 +1,108 @@
+"""`lead-router dead-letters list|retry`: authenticated submissions that were rejected,
+and routing one again after the mapping or the rules are fixed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from activities.store import Store
+from domain.providers import PROVIDERS
+from starter.cli.common import AddressOpt, DatabaseOpt, JsonOpt, err, settings_for
+from starter.intake import OWN_FIELDS, IntakeService, Rejected, load_mappings
+from starter.runtime.temporal import ClientProvider
+
+dead_letters_app = typer.Typer(
+    help="Authenticated submissions that were rejected: list them, and retry after a fix.",
+    no_args_is_help=True,
+)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include those already retried.")] = False,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Show rejected submissions with the reason each was rejected."""
+
+    async def run() -> list[dict[str, object]]:
+        store = await Store(settings_for(database=database).database.url).init()
+        try:
+            rows = await store.dead_letters(include_retried=all_)
+        finally:
+            await store.close()
+        return [r.model_dump(mode="json") for r in rows]
+
+    rows = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} dead letter(s)")
+    for column in ("id", "source", "received", "reason", "retried"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            str(r["source"]),
+            str(r["received_at"])[:19],
+            str(r["reason"]),
+            str(r["retried_at"] or "-"),
+        )
+    Console().print(table)
+
+
+@dead_letters_app.command("retry")
+def dead_letters_retry(
+    letter_id: Annotated[int, typer.Argument(metavar="ID", help="The dead letter's id.")],
+    address: AddressOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Route a rejected submission again, with the current mapping and rules."""
+    settings = settings_for(address, database=database)
+
+    async def run() -> str:
+        store = await Store(settings.database.url).init()
+        try:
+            letter = await store.dead_letter(letter_id)
+            if letter is None:
+                raise ValueError(
+                    f"no dead letter {letter_id} (see `lead-router dead-letters list`)"
+                )
+            if letter.retried_at is not None:
+                raise ValueError(f"dead letter {letter_id} was already retried as {letter.lead_id}")
+            intake = IntakeService(
+                store,
+                ClientProvider(settings.temporal),
+                task_queue=settings.temporal.task_queue,
+                id_key=settings.routing.id_key,
+                mappings=load_mappings(settings.api.form_mappings),
+            )
+            body = letter.raw_body.encode("utf-8")
+            provider = PROVIDERS.get(letter.source, OWN_FIELDS)
+            lead, _ = intake.to_lead(provider, body, letter.source)
+            accepted = await intake.record_and_start(
+                letter.source, lead, body, f"dead-letter-{letter_id}"
+            )
+            await store.mark_dead_letter_retried(letter_id, accepted.lead_id)
+            return json.dumps({"lead_id": accepted.lead_id, "status": accepted.status})
+        finally:
+            await store.close()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except Rejected as exc:
+        err.print(f"[red]still rejected:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dead_letters_app, name="dead-letters")

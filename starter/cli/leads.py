@@ -1,0 +1,164 @@
+"""`lead-router submit`, `status`, `act` and `reassign`: a lead from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from activities.store import Store
+from domain.lifecycle import FirstActionKind, LeadState
+from domain.plan import describe_sla
+from starter.cli.common import (
+    AddressOpt,
+    DatabaseOpt,
+    LeadArg,
+    NamespaceOpt,
+    fail,
+    lead_id_of,
+    run_client,
+    settings_for,
+)
+from starter.intake import OWN_FIELDS, IntakeService, Rejected, load_mappings
+from starter.runtime.settings import Settings
+from starter.runtime.temporal import ClientProvider
+from workflows.client import lead_status, reassign_lead, record_action
+
+
+def submit(
+    file: Annotated[
+        str, typer.Argument(help="JSON Lines of form submissions, or - for stdin.")
+    ] = "-",
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Start one lead workflow per line, through the same intake as the webhooks; prints
+    {"lead_id", "workflow_id", "status", "duplicate"} per line.
+
+    A lead that is still open is joined, not routed twice; the same line again within
+    the dedupe window is the same delivery. A bad line prints {"line": N, "error": ...},
+    is kept as a dead letter, and the exit status is 1.
+    """
+    settings = settings_for(address, namespace, database)
+    try:
+        source = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise fail(f"{file}: cannot open: {exc.strerror}") from None
+    with source:
+        lines = source.readlines()
+    try:
+        errors = asyncio.run(_submit(settings, lines))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if errors:
+        raise typer.Exit(1)
+
+
+async def _submit(settings: Settings, lines: list[str]) -> int:
+    store = await Store(settings.database.url).init()
+    try:
+        intake = IntakeService(
+            store,
+            ClientProvider(settings.temporal),
+            task_queue=settings.temporal.task_queue,
+            id_key=settings.routing.id_key,
+            mappings=load_mappings(settings.api.form_mappings),
+        )
+        errors = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                accepted = await intake.accept(OWN_FIELDS, line.strip().encode(), source="cli")
+            except Rejected as exc:
+                errors += 1
+                typer.echo(json.dumps({"line": number, "error": str(exc)}))
+                continue
+            typer.echo(
+                json.dumps(
+                    {
+                        "lead_id": accepted.lead_id,
+                        "workflow_id": accepted.workflow_id,
+                        "status": accepted.status,
+                        "duplicate": accepted.duplicate,
+                    }
+                )
+            )
+        return errors
+    finally:
+        await store.close()
+
+
+def status(
+    lead: LeadArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Show where a lead is: status, owner, team, SLA and every decision so far."""
+    settings = settings_for(address, namespace)
+    lead_id = lead_id_of(lead, settings)
+    state = run_client(settings, lambda c: lead_status(c, lead_id))
+    if as_json:
+        typer.echo(state.model_dump_json(indent=2))
+    else:
+        typer.echo("\n".join(describe_state(state)))
+
+
+def act(
+    lead: LeadArg,
+    owner: Annotated[str, typer.Option("--owner", help="The owner taking the action.")],
+    action: Annotated[
+        FirstActionKind, typer.Option(help="What the owner did.")
+    ] = FirstActionKind.first_touch,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Record the owner's first action; refused (exit 1) unless they own the lead."""
+    settings = settings_for(address, namespace)
+    lead_id = lead_id_of(lead, settings)
+    outcome = run_client(settings, lambda c: record_action(c, lead_id, owner, action))
+    typer.echo(outcome.model_dump_json(indent=2))
+
+
+def reassign(
+    lead: LeadArg,
+    to: Annotated[str, typer.Option("--to", help="The new owner's roster id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the lead's history).")],
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Hand a lead to another owner by hand; their SLA clock starts now."""
+    settings = settings_for(address, namespace)
+    lead_id = lead_id_of(lead, settings)
+    state = run_client(settings, lambda c: reassign_lead(c, lead_id, to, reason))
+    typer.echo("\n".join(describe_state(state)))
+
+
+def describe_state(state: LeadState) -> list[str]:
+    """Lines a person reads in the terminal."""
+    due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
+    lines = [
+        f"lead {state.lead_id}: {state.status.value}",
+        f"  owner {state.owner or '-'} · team {state.team or '-'} · tier {state.tier or '-'}",
+        f"  SLA due {due} · escalation level {state.escalation_level} · "
+        f"rules {state.rules_version} {','.join(state.rule_ids)}",
+    ]
+    for d in state.decisions:
+        lines.append(
+            f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "
+            f"({d.team}, {d.method}, SLA {describe_sla(d.sla_seconds)})"
+        )
+        lines += [f"      {r}" for r in d.reasons]
+    if state.resubmissions:
+        lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
+    return lines
+
+
+def register(app: typer.Typer) -> None:
+    for command in (submit, status, act, reassign):
+        app.command()(command)

@@ -1,0 +1,36 @@
+"""The `lead-router` command line: one module per noun under `starter/cli/`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from starter.cli import dead_letters, history, keys, leads, roster, rules, service
+from starter.runtime.telemetry import shutdown_tracing
+
+
+def main() -> None:
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    shutdown_tracing()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: the Temporal client's Rust threads can abort a
+    # short-lived process while Python finalizes (temporalio/sdk-python#300).
+    os._exit(code)
+
+
+app = typer.Typer(
+    name="lead-router",
+    help="Route inbound B2B leads: enrich, classify, assign, and hold owners to an SLA.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+for noun in (rules, service, leads, roster, dead_letters, history, keys):
+    noun.register(app)

@@ -1,0 +1,205 @@
+"""`lead-router roster`, `owner away|back` and `import accounts`: the people leads go to,
+and the CRM accounts that decide who owns a company."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from activities.catalog import CatalogError, RowProblem, read_accounts
+from activities.store import Store
+from domain.assign import RosterState
+from domain.models import Account
+from domain.rules import RoutingRules
+from starter.cli.common import (
+    DatabaseOpt,
+    JsonOpt,
+    RulesOpt,
+    err,
+    existing_store,
+    fail,
+    report,
+    rules_from,
+    settings_for,
+)
+
+owner_app = typer.Typer(help="Change an owner's availability.", no_args_is_help=True)
+import_app = typer.Typer(help="Import CRM data into the app database.", no_args_is_help=True)
+
+
+async def snapshot(store: Store | None) -> tuple[RosterState, list[Account]]:
+    """The roster's load and the imported accounts; empty when there is no database yet."""
+    if store is None:
+        return RosterState(), []
+    try:
+        await store.init()
+        return await store.load_state(), await store.all_accounts()
+    finally:
+        await store.close()
+
+
+def roster(as_json: JsonOpt = False, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+    """Show teams, members, their load and availability."""
+    routing_rules = rules_from(rules)
+    state, _ = asyncio.run(snapshot(existing_store(settings_for(database=database).database.url)))
+    data = roster_view(routing_rules, state)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"Roster (rules {routing_rules.version})")
+    for column in ("team", "fallback", "member", "weight", "open / cap", "hours", "status"):
+        table.add_column(column)
+    for team in data["teams"]:
+        for i, m in enumerate(team["members"]):
+            status = "inactive" if not m["active"] else ("away" if m["away"] else "available")
+            table.add_row(
+                team["id"] if i == 0 else "",
+                (team["fallback"] or "-") if i == 0 else "",
+                m["id"] + (" (lead)" if m["id"] == team["lead"] else ""),
+                str(m["weight"]),
+                f"{m['open_leads']} / {m['max_open_leads']}",
+                f"{m['hours']['start']}-{m['hours']['end']} {m['hours']['timezone']}",
+                status,
+            )
+    Console().print(table)
+
+
+def roster_view(rules: RoutingRules, state: RosterState) -> dict[str, Any]:
+    teams = []
+    for team in rules.teams:
+        members = []
+        for member in team.members:
+            owner = state.owners.get(member.id)
+            hours = rules.hours_of_member(member.id)
+            members.append(
+                {
+                    "id": member.id,
+                    "name": member.name,
+                    "weight": member.weight,
+                    "max_open_leads": member.max_open_leads,
+                    "active": member.active,
+                    "open_leads": owner.open_leads if owner else 0,
+                    "away": owner.away if owner else False,
+                    "hours": {
+                        "timezone": hours.timezone,
+                        "start": hours.start.strftime("%H:%M"),
+                        "end": hours.end.strftime("%H:%M"),
+                        "days": hours.days,
+                    },
+                }
+            )
+        teams.append(
+            {
+                "id": team.id,
+                "name": team.name,
+                "fallback": team.fallback,
+                "lead": team.lead,
+                "members": members,
+            }
+        )
+    return {"rules_version": rules.version, "teams": teams}
+
+
+OwnerArg = Annotated[str, typer.Argument(metavar="ID", help="The owner's roster id.")]
+
+
+def _set_away(owner_id: str, away: bool, rules: Path | None, database: str | None) -> None:
+    routing_rules = rules_from(rules)
+    settings = settings_for(database=database)
+    if routing_rules.member(owner_id) is None:
+        where = rules or settings.routing.rules_path
+        raise fail(f"no owner {owner_id!r} in the roster of {where}")
+
+    async def run() -> None:
+        store = await Store(settings.database.url).init()
+        try:
+            await store.set_away(owner_id, away)
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    typer.echo(f"{owner_id} is now {'away' if away else 'back'}")
+
+
+@owner_app.command("away")
+def owner_away(owner_id: OwnerArg, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+    """Mark an owner out of office: round-robin skips them until they are back."""
+    _set_away(owner_id, True, rules, database)
+
+
+@owner_app.command("back")
+def owner_back(owner_id: OwnerArg, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+    """Mark an owner available again."""
+    _set_away(owner_id, False, rules, database)
+
+
+@import_app.command("accounts")
+def import_accounts(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Accounts CSV: domain,name,owner_id,is_customer,open_opportunity_owner_id,named_account"
+        ),
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Import (insert or update) CRM accounts; bad rows are reported by line and skipped."""
+    try:
+        total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
+    except OSError as exc:
+        raise fail(f"{file}: cannot open: {exc.strerror}") from None
+    store = Store(settings_for(database=database).database.url)
+    try:
+        imported, problems = asyncio.run(_import(store, file, max(total, 0)))
+    except CatalogError as exc:
+        raise fail(str(exc)) from None
+    report(problems, "accounts")
+    err.print(f"imported {imported} account(s), skipped {len(problems)} bad row(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
+async def _import(store: Store, file: Path, total: int) -> tuple[int, list[RowProblem]]:
+    await store.init()
+    problems: list[RowProblem] = []
+    batch: list[Account] = []
+    imported = 0
+    progress = Progress(
+        TextColumn("importing accounts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=total < 2000,
+    )
+    try:
+        with progress:
+            task = progress.add_task("import", total=total)
+            for item in read_accounts(file):
+                if isinstance(item, RowProblem):
+                    problems.append(item)
+                else:
+                    batch.append(item)
+                if len(batch) >= 1000:
+                    await store.upsert_accounts(batch)
+                    imported += len(batch)
+                    batch.clear()
+                progress.advance(task)
+            await store.upsert_accounts(batch)
+            imported += len(batch)
+    finally:
+        await store.close()
+    return imported, problems
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(roster)
+    app.add_typer(owner_app, name="owner")
+    app.add_typer(import_app, name="import")

@@ -1,0 +1,109 @@
+"""`lead-router up`, `worker` and `api`: running lead-router."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from activities.store import Store
+from starter.api.app import create_app
+from starter.api.config import api_config
+from starter.cli.common import AddressOpt, NamespaceOpt, err, fail, settings_for
+from starter.runtime.settings import DEFAULT_DATA_DIR, Settings
+from starter.runtime.temporal import ClientProvider
+from starter.up import run_up
+from worker import run_worker
+
+
+def up(
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the Temporal and app databases live.")
+    ] = DEFAULT_DATA_DIR,
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
+    temporal_address: Annotated[
+        str | None, typer.Option(help="Use this external Temporal instead of starting one.")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Submit the bundled sample leads.")] = False,
+    api_port: Annotated[
+        int, typer.Option(help="Port of the HTTP service (webhooks, /docs).")
+    ] = 8000,
+) -> None:
+    """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
+
+    Everything persists in the data dir: running `up` again brings every lead back
+    where it was.
+    """
+    try:
+        asyncio.run(
+            run_up(
+                Settings(),
+                data_dir=data_dir,
+                temporal_port=temporal_port,
+                ui_port=ui_port,
+                external_address=temporal_address,
+                demo=demo,
+                api_port=api_port,
+            )
+        )
+    except (RuntimeError, ConnectionError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+
+
+def worker_command(address: AddressOpt = None, namespace: NamespaceOpt = None) -> None:
+    """Run a worker against an existing Temporal (configured by the environment)."""
+    try:
+        asyncio.run(run_worker(settings_for(address, namespace)))
+    except (ConnectionError, RuntimeError) as exc:
+        raise fail(str(exc)) from None
+
+
+async def serve(
+    settings: Settings, *, host: str, port: int, insecure: bool, ui_url: str | None
+) -> None:
+    """Run the HTTP service until cancelled (or Ctrl-C when it owns the loop)."""
+    store = await Store(settings.database.url).init()
+    try:
+        app = create_app(
+            api_config(settings, insecure=insecure, ui_url=ui_url),
+            store,
+            ClientProvider(settings.temporal),
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        )
+        await server.serve()
+    finally:
+        await store.close()
+
+
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+    ui_url: Annotated[
+        str | None, typer.Option(help="Temporal Web UI base URL, for links in answers.")
+    ] = None,
+    insecure_dev: Annotated[
+        bool,
+        typer.Option("--insecure-dev", help="Accept unsigned webhooks (local development only)."),
+    ] = False,
+) -> None:
+    """Run the HTTP service: form webhooks, lead status and actions; docs at /docs."""
+    settings = settings_for(address, namespace)
+    try:
+        asyncio.run(serve(settings, host=host, port=port, insecure=insecure_dev, ui_url=ui_url))
+    except (RuntimeError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)
+    app.command("worker")(worker_command)
+    app.command()(api)
