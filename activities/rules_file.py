@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.rules import RoutingRules, RulesError, load_rules_text
+from domain.rules import RoutingRules, RulesError
+from domain.rules_check import load_rules_text
 
 
 def load_rules_file(path: Path) -> RoutingRules:

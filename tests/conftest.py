@@ -15,7 +15,8 @@ from domain.engine import decide
 from domain.enrich import enrich_from, index_accounts
 from domain.intake import parse_submission
 from domain.models import Account, Company, RoutingDecision
-from domain.rules import RoutingRules, load_rules_text
+from domain.rules import RoutingRules
+from domain.rules_check import load_rules_text
 from starter.runtime.settings import DEFAULT_RULES
 from tests.helpers import RouteFn, RulesWith
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -41,3 +42,12 @@ def set_member(data: dict[str, Any], member_id: str, **changes: Any) -> None:
                 member.update(changes)
                 return
     raise AssertionError(f"no member {member_id} in the roster")
+
+
+async def until_true(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait until `check()` holds, looking every 20 ms; fail saying what was awaited."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        await asyncio.sleep(0.02)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from activities.rules_file import load_rules_file
-from domain.rules import RulesError, load_rules_text, parse_duration
+from domain.rules import RulesError, parse_duration
+from domain.rules_check import load_rules_text
 
 SOURCE = "policies/acme-rules.yaml"
 

@@ -39,7 +39,11 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
         lab_ = await lab(start_worker=False)
         worker = build_worker(await server.connect(), lab_.acts, lab_.task_queue)
         await worker.__aenter__()
-        app = await api(lab_, client_source=ClientProvider(TemporalSettings(address=server.address)), drain_every=0.2)
+        app = await api(
+            lab_,
+            client_source=ClientProvider(TemporalSettings(address=server.address)),
+            drain_every=0.2,
+        )
 
         # the service is up and serving before the outage
         before = await app.forms(demo(unique_email("before")))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.worker import Replayer
 
 from domain.lifecycle import FirstAction, LeadState
@@ -24,10 +24,32 @@ from worker import WORKFLOWS
 from workflows.client import lead_status
 from workflows.lead_routing import LeadRoutingWorkflow
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(900)]
 
 LEADS = 30
 STICKY_TIMEOUT = 10.0  # a dead worker's workflow tasks move on after this
+SEEN_WITHIN = 120.0  # seconds for every lead to be routed and looked at once
+
+
+async def first_assignments(client: Client, ids: list[str]) -> dict[str, LeadState]:
+    """Each lead's state as first seen after routing. A lead whose 3-second SLA passed
+    before it was seen (a busy machine) is seen already escalated: it is returned with
+    `missed_by` set and is not acted on. Fails, naming the leads, if some are never
+    routed within SEEN_WITHIN seconds."""
+    seen: dict[str, LeadState] = {}
+    deadline = asyncio.get_running_loop().time() + SEEN_WITHIN
+    while len(seen) < len(ids):
+        if asyncio.get_running_loop().time() > deadline:
+            still = sorted(set(ids) - set(seen))
+            raise AssertionError(
+                f"{len(still)} lead(s) not routed within {SEEN_WITHIN:g} s: {still}"
+            )
+        for lead_id in set(ids) - set(seen):
+            state = await lead_status(client, lead_id)
+            if state.status.value != "routing":
+                seen[lead_id] = state
+        await asyncio.sleep(0.05)
+    return seen
 
 
 def offset(n: int) -> float:
@@ -44,16 +66,21 @@ async def test_owners_acting_as_the_deadline_passes_while_a_worker_dies(tmp_path
         cluster.start_worker()
         doomed = cluster.start_worker()
         ids = await submit(client, cluster.task_queue, LEADS, uuid.uuid4().hex[:6])
-        held: dict[str, LeadState] = {}
-        while len(held) < LEADS:
-            for lead_id in set(ids) - set(held):
-                state = await lead_status(client, lead_id)
-                if state.status.value == "waiting_first_action" and not state.missed_by:
-                    held[lead_id] = state
-            await asyncio.sleep(0.05)
+        first = await first_assignments(client, ids)
+        held = {
+            lead_id: state
+            for lead_id, state in first.items()
+            if state.status.value == "waiting_first_action" and not state.missed_by
+        }
+        assert len(held) >= LEADS // 2, (
+            f"only {len(held)} of {LEADS} leads were seen waiting before their 3 s SLA passed; "
+            "the machine is too busy for this test to mean anything"
+        )
         cluster.kill(doomed)
 
         async def act(n: int, lead_id: str) -> str:
+            if lead_id not in held:
+                return "escalated before it was seen"
             state = held[lead_id]
             assert state.owner is not None and state.sla_due_at is not None
             due = (state.sla_due_at - datetime.now(UTC)).total_seconds()
@@ -82,7 +109,8 @@ async def test_owners_acting_as_the_deadline_passes_while_a_worker_dies(tmp_path
                 diverged.append(f"{lead_id}: {result.replay_failure}")
     finally:
         cluster.stop_all()
-    counts |= {a: answers.count(a) for a in ("actioned", "refused", "credited to another owner")}
+    kinds = ("actioned", "refused", "credited to another owner", "escalated before it was seen")
+    counts |= {a: answers.count(a) for a in kinds}
     counts["replay_failures"] = len(diverged)
     report("owners acting as the deadline passes, one of two workers killed", counts)
     assert diverged == []
@@ -92,6 +120,8 @@ async def test_owners_acting_as_the_deadline_passes_while_a_worker_dies(tmp_path
     assert counts["open_lead_counts_match"] is True
     for lead_id, answer in zip(ids, answers, strict=True):
         state = states[lead_id]
+        if answer == "escalated before it was seen":
+            continue  # counted above; the audit checked it ended owned or in review
         if answer == "actioned":  # in time: the owner who acted keeps it, nobody missed it
             assert state.status.value == "actioned" and state.owner == held[lead_id].owner
             assert state.missed_by == []

@@ -11,7 +11,7 @@ import pytest
 
 from tests.faults.harness import Cluster, audit, drive_to_the_end, report, submit
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(900)]
 
 
 def assert_clean(counts: dict[str, object], leads: int) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from domain.models import Account
 from domain.rule_diff import Directory, simulate
-from domain.rules import load_rules_text
+from domain.rules_check import load_rules_text
 from starter.cli.main import app
 from tests.history.conftest import RulesFile
 

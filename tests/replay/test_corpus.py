@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from starter.replay import replayer as replay
 from starter.cli.main import app
+from starter.replay import replayer as replay
 from starter.replay.history import history_files
 from starter.replay.replayer import replay_files
 from tests.replay.variants import PatchedPause, Reworded, UnguardedPause

@@ -19,6 +19,7 @@ from domain.providers.forms import sign_generic
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
 from starter.devserver import free_port
+from tests.helpers import until_true
 from tests.workflows.conftest import LabFactory
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -79,8 +80,7 @@ async def test_fifty_identical_webhooks_at_once_start_one_workflow(lab: LabFacto
     server = uvicorn.Server(uvicorn.Config(create_app(config, store, client_source),
                                            host="127.0.0.1", port=port, log_level="error"))  # fmt: skip
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
+    await until_true(lambda: server.started, "the API to start", timeout=30)
     body = json.dumps({"email": f"twin+{uuid.uuid4().hex[:6]}@acme-robotics.com"}).encode()
     headers = {
         "content-type": "application/json",

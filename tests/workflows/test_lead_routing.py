@@ -15,7 +15,7 @@ from domain.lifecycle import (
     ReassignRequest,
 )
 from domain.models import Account
-from domain.rules import load_rules_text
+from domain.rules_check import load_rules_text
 from tests.workflows.conftest import LabFactory, rules_yaml
 from workflows.client import activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow

@@ -1,0 +1,185 @@
+"""Reading a rules file's text (YAML or TOML) into `RoutingRules`, with every problem
+reported with the key path that caused it, and the cross-checks pydantic cannot do.
+No file I/O here: `activities/rules_file.py` reads the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from domain.rules import (
+    TEMPLATE_FIELDS,
+    Condition,
+    RoutingRules,
+    Rule,
+    RulesError,
+    SlaSpec,
+    parse_duration,
+)
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None) -> RoutingRules:
+    """Parse and validate rules from YAML or TOML text. `source` names the file in errors."""
+    fmt = fmt or ("toml" if source.endswith(".toml") else "yaml")
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else yaml.safe_load(text)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"{source}: the top level must be a mapping of keys")
+    try:
+        rules = RoutingRules.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            problems.append(f"{source}: {_loc(err['loc'])}: {msg}")
+        raise RulesError("\n".join(problems)) from None
+    # hours first: every other check reads the index, which merges hours
+    problems = [f"{source}: {p}" for p in _check_hours(rules) or check_references(rules)]
+    if problems:
+        raise RulesError("\n".join(problems))
+    return rules
+
+
+def check_references(rules: RoutingRules) -> list[str]:
+    """Cross-checks pydantic cannot do: every team, member and duration named must exist."""
+    problems: list[str] = []
+    team_ids = [t.id for t in rules.teams]
+    territory_ids = [t.id for t in rules.territories]
+    for kind, ids in (
+        ("teams", team_ids),
+        ("territories", territory_ids),
+        ("rules", [r.id for r in rules.rules]),
+    ):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            problems.append(f"{kind}: duplicate id {', '.join(dupes)}")
+    seen: dict[str, str] = {}
+    for i, team in enumerate(rules.teams):
+        if team.fallback and not rules.has_team(team.fallback):
+            problems.append(f"teams[{i}].fallback: no team {team.fallback!r}")
+        if team.lead and team.lead not in {m.id for m in team.members}:
+            problems.append(f"teams[{i}].lead: {team.lead!r} is not a member of {team.id}")
+        for j, member in enumerate(team.members):
+            if member.id in seen:
+                problems.append(
+                    f"teams[{i}].members[{j}].id: {member.id!r} is already in team {seen[member.id]}"
+                )
+            seen[member.id] = team.id
+    for i, team in enumerate(rules.teams):
+        if team.fallback and rules.has_team(team.fallback):
+            walk, cur = [team.id], team.fallback
+            while cur and rules.has_team(cur) and cur not in walk:
+                walk.append(cur)
+                cur = rules.team(cur).fallback or ""
+            if cur in walk:
+                problems.append(f"teams[{i}].fallback: cycle {' -> '.join([*walk, cur])}")
+    problems += _check_sla(rules, rules.escalation.review_sla, "escalation.review_sla")
+    if not rules.has_team(rules.escalation.review_team):
+        problems.append(f"escalation.review_team: no team {rules.escalation.review_team!r}")
+    for i, rule in enumerate(rules.rules):
+        where = f"rules[{i}] ({rule.id})"
+        problems += _check_team_template(rules, rule.team, f"{where}.team", territory_ids, rule)
+        if rule.team_without_territory and not rules.has_team(rule.team_without_territory):
+            problems.append(
+                f"{where}.team_without_territory: no team {rule.team_without_territory!r}"
+            )
+        problems += _check_sla(rules, rule.sla, f"{where}.sla")
+        problems += _check_condition(rules, rule.when, f"{where}.when", territory_ids)
+    if rules.rules and rules.rules[-1].when != Condition():
+        problems.append(
+            f"rules[{len(rules.rules) - 1}] ({rules.rules[-1].id}).when: the last rule must match "
+            "every lead (leave out when:), so no lead is left without a team"
+        )
+    for i, override in enumerate(rules.overrides):
+        if not rules.has_team(override.team):
+            problems.append(f"overrides[{i}].team: no team {override.team!r}")
+        problems += _check_condition(rules, override.when, f"overrides[{i}].when", territory_ids)
+    return problems
+
+
+def _check_hours(rules: RoutingRules) -> list[str]:
+    """A team's and a member's hours are merged over the defaults: check the result."""
+    problems = []
+    for i, team in enumerate(rules.teams):
+        try:
+            team_hours = team.hours.over(rules.default_hours)
+        except ValidationError as exc:
+            problems += [f"teams[{i}].hours: {_message(e)}" for e in exc.errors()]
+            continue
+        for j, member in enumerate(team.members):
+            try:
+                member.hours.over(team_hours)
+            except ValidationError as exc:
+                where = f"teams[{i}].members[{j}].hours"
+                problems += [f"{where}: {_message(e)}" for e in exc.errors()]
+    return problems
+
+
+def _message(error: Any) -> str:
+    loc = _loc(error["loc"])
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    return msg if loc == "(top level)" else f"{loc}: {msg}"
+
+
+def _check_team_template(
+    rules: RoutingRules, team: str, where: str, territories: list[str], rule: Rule
+) -> list[str]:
+    names = re.findall(r"{(\w*)}", team)
+    bad = [n for n in names if n not in TEMPLATE_FIELDS]
+    if bad:
+        return [f"{where}: unknown placeholder {{{bad[0]}}} (use {{territory}} or {{owner_team}})"]
+    if "owner_team" in names:
+        return [] if rule.owner else [f"{where}: {{owner_team}} needs an owner: on the rule"]
+    if "territory" in names:
+        wanted = [team.format(territory=t) for t in territories]
+        problems = [f"{where}: no team {t!r}" for t in wanted if not rules.has_team(t)]
+        if not rule.team_without_territory:
+            problems.append(f"{where}: {{territory}} needs team_without_territory on the rule")
+        return problems
+    return [] if rules.has_team(team) else [f"{where}: no team {team!r}"]
+
+
+def _check_sla(rules: RoutingRules, spec: SlaSpec, where: str) -> list[str]:
+    values = spec.items() if isinstance(spec, dict) else [("", spec)]
+    problems = []
+    for key, value in values:
+        allowed = {"enterprise", "mid_market", "self_serve", "unknown", "default"}
+        if key and key not in allowed:
+            problems.append(f"{where}.{key}: not a tier (use {', '.join(sorted(allowed))})")
+        try:
+            parse_duration(value, rules.business_day_seconds)
+        except ValueError as exc:
+            problems.append(f"{where}{'.' + key if key else ''}: {exc}")
+    return problems
+
+
+def _check_condition(
+    rules: RoutingRules, cond: Condition, where: str, territories: list[str]
+) -> list[str]:
+    problems = []
+    for t in cond.territory or []:
+        if t not in territories and t != "unsupported":
+            problems.append(f"{where}.territory: no territory {t!r}")
+    for v in cond.vertical or []:
+        if v not in rules.verticals:
+            problems.append(f"{where}.vertical: no vertical {v!r}")
+    return problems
