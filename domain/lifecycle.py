@@ -1,5 +1,5 @@
-"""The lead's life after routing: workflow inputs, messages, status and outcome,
-and the escalation ladder walked when an owner misses the SLA.
+"""The lead's life after routing: workflow inputs, messages, the lead's state, status
+and outcome, and the escalation ladder walked when an owner misses the SLA.
 """
 
 from __future__ import annotations
@@ -135,6 +135,31 @@ class Outcome(BaseModel):
     escalation_level: int
     reassignments: list[Decision]
     decisions: list[Decision]
+
+
+class LeadLife(BaseModel):
+    """Everything the lead's workflow knows about it; `domain.lead_life` says how each
+    event changes it. `rules` are the lead's pinned rules, shared (frozen) between leads."""
+
+    lead: Lead
+    status: LeadStatus = LeadStatus.routing
+    rules: RoutingRules | None = None
+    enrichment: Enrichment | None = None
+    classification: Classification | None = None
+    plan: RoutingPlan | None = None
+    owner: str | None = None
+    team: str | None = None
+    home_team: str | None = None  # where the escalation ladder starts
+    deadline: datetime | None = None
+    sla_seconds: int | None = None
+    step: int = 0  # one per owner change: the key of its ledger row and notifications
+    level: int = 0
+    ladder_index: int = 0
+    missed: list[str] = Field(default_factory=list)
+    unavailable: list[str] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    resubmissions: list[Resubmission] = Field(default_factory=list)
+    action: FirstAction | None = None
 
 
 class EscalationStep(BaseModel):

@@ -1,15 +1,16 @@
 """LeadRoutingWorkflow: one durable workflow per lead, from form to first action.
 
-Orchestration only: every decision comes from `domain/`, every side effect from
-an activity. Steps: enrich -> classify and plan -> assign -> notify -> wait for
-the first action or the SLA deadline -> on a miss, escalate.
+Orchestration only: which activity or timer, with which timeout, in which order.
+Every decision comes from `domain/` (`lead_life`, `ownership`, `acceptance`), every
+word people read from `domain.texts`, every side effect from an activity. Steps:
+enrich -> classify and plan -> assign -> notify -> wait for the first action or the
+SLA deadline -> on a miss, escalate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -18,37 +19,22 @@ from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.lead_activities import LeadActivities
-    from domain.classify import classify
+    from domain import lead_life, texts
+    from domain.acceptance import first_action_refusal, reassign_refusal
     from domain.enrich import enrich
     from domain.lifecycle import (
-        AssignRequest,
-        Decision,
-        EscalationStep,
         FirstAction,
+        LeadLife,
         LeadState,
         LeadStatus,
-        ManualAssignment,
-        Notification,
         Outcome,
         OwnerUnavailable,
         ReassignRequest,
-        ReleaseRequest,
-        Resubmission,
         Submission,
-        escalation_ladder,
-        escalation_sla,
     )
-    from domain.models import (
-        Assignment,
-        Classification,
-        Enrichment,
-        Lead,
-        LeadType,
-        RoutingPlan,
-    )
-    from domain.plan import describe_sla, plan
+    from domain.models import Assignment, Enrichment
+    from domain.ownership import AssignAsk, ManualAsk, NotifyAsk, release
     from domain.rules import RoutingRules
-    from domain.sla import business_deadline
     from workflows.search_attributes import lead_attributes
 
 STEP_TIMEOUT = timedelta(seconds=30)
@@ -60,38 +46,20 @@ ENRICH_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=4),
     maximum_attempts=5,
 )
+NOTIFY_TIMEOUT = timedelta(seconds=15)
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     maximum_interval=timedelta(seconds=60),
     maximum_attempts=8,
 )
 NOTIFY_GRACE = timedelta(seconds=30)
-EXHAUSTED_LEVEL = 4
 
 
 @workflow.defn
 class LeadRoutingWorkflow:
     @workflow.init
     def __init__(self, submission: Submission) -> None:
-        self._submission = submission
-        self._lead: Lead = submission.lead
-        self._status = LeadStatus.routing
-        self._rules: RoutingRules | None = None
-        self._enrichment: Enrichment | None = None
-        self._cls: Classification | None = None
-        self._plan: RoutingPlan | None = None
-        self._owner: str | None = None
-        self._team: str | None = None
-        self._home_team: str | None = None
-        self._deadline: datetime | None = None
-        self._sla_seconds: int | None = None
-        self._step = 0
-        self._level = 0
-        self._ladder_index = 0
-        self._missed: list[str] = []
-        self._unavailable: list[str] = []
-        self._decisions: list[Decision] = []
-        self._resubmissions: list[Resubmission] = []
+        self._life = LeadLife(lead=submission.lead)
         self._inbox: list[Submission] = []
         self._seen_submissions = {submission.submission_id}
         self._manual: ReassignRequest | None = None
@@ -99,8 +67,7 @@ class LeadRoutingWorkflow:
         self._away: OwnerUnavailable | None = None
         self._trial_activated = False
         self._deadline_moved = False
-        self._action: FirstAction | None = None
-        self._idle = False  # parked in _next_event's wait, nothing in flight
+        self._idle = False  # parked in _wait, nothing in flight
         self._outcome: Outcome | None = None
         self._notes: list[Any] = []
 
@@ -110,22 +77,13 @@ class LeadRoutingWorkflow:
     async def run(self, submission: Submission) -> Outcome:
         self._publish()
         rules, enrichment = await asyncio.gather(self._load_rules(), self._enrich())
-        rules = _shared_rules(rules)
-        self._rules, self._enrichment = rules, enrichment
-        self._cls = classify(self._lead, enrichment, rules)
-        self._plan = plan(self._lead, enrichment, self._cls, rules)
+        first = lead_life.route(self._life, rules, enrichment)
+        assert self._life.plan is not None
         # the decision, as it was made, where backtests (and people, in the UI's Memo) read it
-        workflow.upsert_memo({"routing": self._plan.model_dump(mode="json")})
-        self._home_team = self._plan.team
-        assignment = await self._assign(self._plan, summary=_route_summary(self._plan))
-        await self._take(
-            assignment,
-            "initial",
-            self._plan.sla_seconds,
-            self._plan.rule_ids,
-            [*enrichment.warnings, *self._plan.reasons],
-        )
-        while self._action is None:
+        workflow.upsert_memo({"routing": self._life.plan.model_dump(mode="json")})
+        assignment = await self._assign(first)
+        self._handed_over(lead_life.first_assigned(self._life, assignment, workflow.now()))
+        while self._life.action is None:
             await self._next_event()
         return await self._finish()
 
@@ -136,17 +94,17 @@ class LeadRoutingWorkflow:
         if self._away is not None:
             await self._apply_away(self._away)
             return
-        if self._trial_activated and self._lead.lead_type is LeadType.trial_signup:
+        if self._trial_pending():
             await self._apply_trial_activation()
             return
         if self._inbox:
             self._apply_resubmission(self._inbox.pop(0))
             return
         self._deadline_moved = False
-        if self._deadline is None:
+        remaining = lead_life.seconds_left(self._life, workflow.now())
+        if remaining is None:
             await self._wait(None)
             return
-        remaining = (self._deadline - workflow.now()).total_seconds()
         if remaining > 0:
             try:
                 await self._wait(remaining)
@@ -157,17 +115,16 @@ class LeadRoutingWorkflow:
 
     async def _wait(self, timeout: float | None) -> None:
         """Wait for the next message or the deadline. Owners' actions and manual
-        reassigns are only accepted while the lead is parked here (see `_accepting`)."""
+        reassigns are only accepted while the lead is parked here (`domain.acceptance`)."""
+        life = self._life
         self._idle = True
         try:
             await workflow.wait_condition(
                 self._has_event,
                 timeout=timeout,
                 timeout_summary=(
-                    f"wait for {self._owner}'s first action until "
-                    f"{self._deadline:%Y-%m-%d %H:%M} UTC "
-                    f"(SLA {describe_sla(self._sla_seconds)}, level {self._level})"
-                    if timeout is not None and self._deadline is not None
+                    texts.wait_summary(life.owner, life.deadline, life.sla_seconds, life.level)
+                    if timeout is not None and life.deadline is not None
                     else None
                 ),
             )
@@ -176,327 +133,68 @@ class LeadRoutingWorkflow:
 
     def _has_event(self) -> bool:
         return (
-            self._action is not None
+            self._life.action is not None
             or self._manual is not None
             or self._away is not None
-            or (self._trial_activated and self._lead.lead_type is LeadType.trial_signup)
+            or self._trial_pending()
             or bool(self._inbox)
             or self._deadline_moved
         )
 
-    # Steps
+    def _trial_pending(self) -> bool:
+        return self._trial_activated and lead_life.is_trial_signup(self._life)
 
-    async def _load_rules(self) -> RoutingRules:
-        return await workflow.execute_local_activity_method(
-            LeadActivities.load_rules,
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=KEEP_TRYING,
-            summary="load the rules (pinned for this lead's whole life)",
-        )
-
-    async def _enrich(self) -> Enrichment:
-        try:
-            return await workflow.execute_local_activity_method(
-                LeadActivities.enrich_lead,
-                self._lead,
-                start_to_close_timeout=STEP_TIMEOUT,
-                retry_policy=ENRICH_RETRY,
-                summary=f"enrich {self._lead.email_domain}: firmographics, spam signals, CRM account",
-            )
-        except FailureError as exc:  # local activities fail with the cause itself
-            # never a stuck lead: route on what the form says, and say so
-            fallback = enrich(self._lead, None, None)
-            fallback.warnings.append(f"enrichment unavailable ({_cause(exc)}); routed on form data")
-            return fallback
-
-    async def _assign(
-        self,
-        routing: RoutingPlan,
-        *,
-        summary: str,
-        teams: list[str] | None = None,
-        exclude: list[str] | None = None,
-    ) -> Assignment:
-        assert self._rules is not None
-        request = AssignRequest(
-            lead_id=self._lead.lead_id,
-            step=self._step,
-            plan=routing,
-            exclude=exclude or [],
-            teams=teams,
-        )
-        return await workflow.execute_activity_method(
-            LeadActivities.assign_owner,
-            args=[request, self._rules],
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=KEEP_TRYING,
-            summary=summary,
-        )
-
-    async def _release(self) -> None:
-        if self._owner is None:
-            return
-        await workflow.execute_activity_method(
-            LeadActivities.release_assignment,
-            ReleaseRequest(lead_id=self._lead.lead_id, step=self._step),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=KEEP_TRYING,
-            summary=f"release {self._owner}'s open-lead count",
-        )
-
-    def _notify(
-        self, kind: str, recipient: str | None, text: str, summary: str | None = None
-    ) -> None:
-        """Fire and forget: a slow or failing Slack never holds up routing."""
-        handle = workflow.start_activity_method(
-            LeadActivities.notify,
-            Notification(
-                lead_id=self._lead.lead_id,
-                step=self._step,
-                kind=kind,
-                recipient=recipient,
-                text=text,
-            ),
-            start_to_close_timeout=timedelta(seconds=15),
-            retry_policy=NOTIFY_RETRY,
-            summary=f"notify {recipient or 'nobody'}: {summary or kind.replace('_', ' ')}",
-        )
-        handle.add_done_callback(_swallow)
-        self._notes = [n for n in self._notes if not n.done()] + [handle]
-
-    async def _take(
-        self,
-        assignment: Assignment,
-        kind: str,
-        sla_seconds: int | None,
-        rule_ids: list[str],
-        extra_reasons: list[str] | None = None,
-    ) -> None:
-        """Record who holds the lead now, start their SLA clock and tell them."""
-        assert self._rules is not None
-        now = workflow.now()
-        self._owner, self._team = assignment.owner, assignment.team
-        self._sla_seconds = sla_seconds
-        if assignment.owner is None:
-            self._status = LeadStatus.unowned_review
-            self._deadline = None
-        else:
-            self._status = (
-                LeadStatus.onboarding if sla_seconds is None else LeadStatus.waiting_first_action
-            )
-            self._deadline = (
-                business_deadline(now, sla_seconds, self._rules.hours_of_member(assignment.owner))
-                if sla_seconds is not None
-                else None
-            )
-        reasons = (extra_reasons or []) + assignment.reasons
-        self._decisions.append(
-            Decision(
-                step=self._step,
-                kind=kind,
-                at=now,
-                owner=assignment.owner,
-                team=assignment.team,
-                method=assignment.method,
-                escalation_level=self._level,
-                sla_seconds=sla_seconds,
-                sla_due_at=self._deadline,
-                rules_version=self._rules.version,
-                rule_ids=rule_ids,
-                reasons=reasons,
-            )
-        )
-        if assignment.owner is None:
-            lead = self._rules.team(self._rules.escalation.review_team).lead
-            self._notify(
-                "unowned_alert",
-                lead,
-                f"Lead {self._lead.lead_id} has no owner and needs review: {reasons[-1]}",
-            )
-        else:
-            due = (
-                f"first action due {self._deadline:%Y-%m-%d %H:%M} UTC"
-                if self._deadline
-                else "no SLA"
-            )
-            self._notify(
-                "assigned",
-                assignment.owner,
-                f"New {self._lead.lead_type.value} lead {self._lead.lead_id} for you "
-                f"({assignment.team}); {due}",
-                f"assigned by {assignment.method.replace('_', ' ')} in {assignment.team}; {due}",
-            )
-        self._publish()
+    # Events
 
     async def _escalate(self) -> None:
-        assert self._rules is not None and self._plan is not None and self._home_team is not None
-        if self._owner:
-            self._missed.append(self._owner)
-        missed_by = self._owner
+        missed_by = lead_life.miss_deadline(self._life)
         await self._release()
-        ladder = escalation_ladder(self._rules, self._home_team)
-        while self._ladder_index < len(ladder):
-            step: EscalationStep = ladder[self._ladder_index]
-            self._ladder_index += 1
-            self._level = step.level
-            self._step += 1
-            routing = self._plan.model_copy(update={"preferred_owner": None})
-            assignment = await self._assign(
-                routing,
-                summary=(
-                    f"escalate to level {step.level}: {missed_by or 'nobody'} missed the SLA; "
-                    f"round-robin in {', '.join(step.teams)}"
-                ),
-                teams=step.teams,
-                exclude=self._missed + self._unavailable,
-            )
+        while (attempt := lead_life.next_escalation(self._life, missed_by)) is not None:
+            assignment = await self._assign(attempt.ask)
             if assignment.owner is None:
                 continue
-            why = f"Escalation level {step.level}: {missed_by} missed the SLA; {step.reason}"
-            await self._take(
-                assignment,
-                "escalation",
-                escalation_sla(self._rules, self._plan, step),
-                self._plan.rule_ids,
-                [why],
+            assigned, alert = lead_life.escalated(
+                self._life, attempt, assignment, missed_by, workflow.now()
             )
-            if step.alert_team_lead:
-                lead = self._rules.team(step.teams[0]).lead
-                self._notify(
-                    "escalation_alert",
-                    lead,
-                    f"Lead {self._lead.lead_id} escalated to {step.teams[0]}: {why}",
-                )
+            self._handed_over(assigned)
+            if alert is not None:
+                self._notify(alert)
             return
-        self._step += 1
-        self._level = EXHAUSTED_LEVEL
-        why = f"{missed_by} missed the SLA and every escalation step is exhausted"
-        await self._take(
-            Assignment(
-                owner=None,
-                team=self._rules.escalation.review_team,
-                method="unassigned",
-                reasons=[why],
-            ),
-            "escalation",
-            None,
-            self._plan.rule_ids,
-        )
+        self._handed_over(lead_life.exhausted(self._life, missed_by, workflow.now()))
 
     async def _apply_manual(self, request: ReassignRequest) -> None:
-        assert self._rules is not None and self._plan is not None
         await self._release()
-        self._step += 1
-        team = self._rules.team_of(request.owner_id)
-        assignment = await workflow.execute_activity_method(
-            LeadActivities.record_manual_assignment,
-            ManualAssignment(
-                lead_id=self._lead.lead_id,
-                step=self._step,
-                assignment=Assignment(
-                    owner=request.owner_id,
-                    team=team,
-                    method="manual",
-                    reasons=[f"Manual reassign: {request.reason}"],
-                ),
-            ),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=KEEP_TRYING,
-            summary=f"manual reassign to {request.owner_id} ({team}): {request.reason}",
-        )
-        self._home_team, self._ladder_index, self._level = team, 0, 0
-        sla = self._plan.sla_seconds if self._plan.sla_seconds is not None else None
-        await self._take(assignment, "manual", sla, self._plan.rule_ids)
+        ask = lead_life.reassign_manually(self._life, request)
+        assignment = await self._record_manual(ask)
+        self._handed_over(lead_life.manually_assigned(self._life, ask, assignment, workflow.now()))
         self._manual = None
         self._manual_done += 1
 
     async def _apply_away(self, away: OwnerUnavailable) -> None:
-        assert self._rules is not None and self._plan is not None and self._team is not None
         self._away = None
-        if away.owner_id != self._owner:
+        if not lead_life.owner_away(self._life, away):
             return
-        self._unavailable.append(away.owner_id)
         await self._release()
-        self._step += 1
-        routing = self._plan.model_copy(update={"preferred_owner": None})
-        chain = self._rules.fallback_chain(self._team)
-        assignment = await self._assign(
-            routing,
-            summary=(
-                f"reassign at once: {away.owner_id} is unavailable; round-robin in {', '.join(chain)}"
-            ),
-            teams=chain,
-            exclude=self._missed + self._unavailable,
-        )
-        why = f"{away.owner_id} became unavailable ({away.reason}); reassigned at once"
-        await self._take(
-            assignment, "owner_unavailable", self._sla_seconds, self._plan.rule_ids, [why]
-        )
+        assignment = await self._assign(lead_life.reassign_away(self._life, away))
+        self._handed_over(lead_life.away_assigned(self._life, away, assignment, workflow.now()))
 
     async def _apply_trial_activation(self) -> None:
-        assert self._rules is not None and self._enrichment is not None
         self._trial_activated = False
-        self._lead = self._lead.model_copy(update={"lead_type": LeadType.demo_request})
-        self._cls = classify(self._lead, self._enrichment, self._rules)
-        self._plan = plan(self._lead, self._enrichment, self._cls, self._rules)
+        lead_life.activate_trial(self._life)
         await self._release()
-        self._step += 1
-        self._home_team, self._ladder_index, self._level = self._plan.team, 0, 0
-        assignment = await self._assign(
-            self._plan, summary=f"trial activated: {_route_summary(self._plan)}"
-        )
-        await self._take(
-            assignment,
-            "trial_activation",
-            self._plan.sla_seconds,
-            self._plan.rule_ids,
-            ["Trial activated: routed again as a demo request"],
-        )
+        assignment = await self._assign(lead_life.route_trial(self._life))
+        self._handed_over(lead_life.trial_assigned(self._life, assignment, workflow.now()))
 
     def _apply_resubmission(self, submission: Submission) -> None:
-        """Record it; a higher-intent resubmission may tighten the SLA, never reassign."""
-        assert self._rules is not None and self._enrichment is not None
-        now = workflow.now()
-        tightened = False
-        if self._status is LeadStatus.waiting_first_action and self._owner and self._deadline:
-            lead = submission.lead.model_copy(update={"lead_id": self._lead.lead_id})
-            again = plan(
-                lead, self._enrichment, classify(lead, self._enrichment, self._rules), self._rules
-            )
-            if again.sla_seconds is not None:
-                hours = self._rules.hours_of_member(self._owner)
-                sooner = business_deadline(now, again.sla_seconds, hours)
-                if sooner < self._deadline:
-                    self._deadline, self._sla_seconds, tightened = sooner, again.sla_seconds, True
-                    self._deadline_moved = True
-                    self._publish()
-        self._resubmissions.append(
-            Resubmission(
-                submission_id=submission.submission_id,
-                at=now,
-                lead_type=submission.lead.lead_type.value,
-                tightened_sla=tightened,
-            )
-        )
-        workflow.set_current_details(self._details())
+        if lead_life.resubmitted(self._life, submission, workflow.now()):
+            self._deadline_moved = True  # wake _wait: the timer must restart sooner
+            self._publish()
+        else:
+            workflow.set_current_details(self._details())
 
     async def _finish(self) -> Outcome:
-        assert self._action is not None
         await self._release()
-        self._status = LeadStatus.actioned
-        started = workflow.info().start_time
-        reassignments = [d for d in self._decisions if d.kind != "initial"]
-        self._outcome = Outcome(
-            lead_id=self._lead.lead_id,
-            status=self._status,
-            owner=self._owner,
-            team=self._team,
-            action=self._action.action.value,
-            time_to_first_action_seconds=(workflow.now() - started).total_seconds(),
-            escalation_level=self._level,
-            reassignments=reassignments,
-            decisions=self._decisions,
-        )
+        self._outcome = lead_life.actioned(self._life, workflow.info().start_time, workflow.now())
         self._publish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if any(not note.done() for note in self._notes):
@@ -505,49 +203,99 @@ class LeadRoutingWorkflow:
                 await workflow.wait_condition(
                     lambda: all(note.done() for note in self._notes),
                     timeout=NOTIFY_GRACE,
-                    timeout_summary="let notifications in flight finish",
+                    timeout_summary=texts.LET_NOTIFICATIONS_FINISH,
                 )
             except TimeoutError:
                 workflow.logger.warning("notifications still retrying at completion")
         return self._outcome
 
+    def _handed_over(self, notice: NotifyAsk) -> None:
+        """Tell whoever the new owner (or the review) concerns, then show the new state."""
+        self._notify(notice)
+        self._publish()
+
+    # Activities: the only place that names them
+
+    async def _load_rules(self) -> RoutingRules:
+        return await workflow.execute_local_activity_method(
+            LeadActivities.load_rules,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=KEEP_TRYING,
+            summary=texts.LOAD_RULES,
+        )
+
+    async def _enrich(self) -> Enrichment:
+        lead = self._life.lead
+        try:
+            return await workflow.execute_local_activity_method(
+                LeadActivities.enrich_lead,
+                lead,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=ENRICH_RETRY,
+                summary=texts.enrich_summary(lead),
+            )
+        except FailureError as exc:  # local activities fail with the cause itself
+            # never a stuck lead: route on what the form says, and say so
+            fallback = enrich(lead, None, None)
+            fallback.warnings.append(texts.enrichment_unavailable(_cause(exc)))
+            return fallback
+
+    async def _assign(self, ask: AssignAsk) -> Assignment:
+        # the pinned rules travel as an argument of their own: the converter decodes
+        # them once per distinct rule set (starter.codec)
+        return await workflow.execute_activity_method(
+            LeadActivities.assign_owner,
+            args=[ask.request, self._life.rules],
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=KEEP_TRYING,
+            summary=ask.summary,
+        )
+
+    async def _record_manual(self, ask: ManualAsk) -> Assignment:
+        return await workflow.execute_activity_method(
+            LeadActivities.record_manual_assignment,
+            ask.request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=KEEP_TRYING,
+            summary=ask.summary,
+        )
+
+    async def _release(self) -> None:
+        ask = release(self._life)
+        if ask is None:
+            return
+        await workflow.execute_activity_method(
+            LeadActivities.release_assignment,
+            ask.request,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=KEEP_TRYING,
+            summary=ask.summary,
+        )
+
+    def _notify(self, ask: NotifyAsk) -> None:
+        """Fire and forget: a slow or failing Slack never holds up routing."""
+        handle = workflow.start_activity_method(
+            LeadActivities.notify,
+            ask.notification,
+            start_to_close_timeout=NOTIFY_TIMEOUT,
+            retry_policy=NOTIFY_RETRY,
+            summary=ask.summary,
+        )
+        handle.add_done_callback(_swallow)
+        self._notes = [n for n in self._notes if not n.done()] + [handle]
+
     # Messages
 
     @workflow.update
     async def record_first_action(self, action: FirstAction) -> Outcome:
-        self._action = action
+        self._life.action = action
         await workflow.wait_condition(lambda: self._outcome is not None)
         assert self._outcome is not None
         return self._outcome
 
     @record_first_action.validator
     def _check_first_action(self, action: FirstAction) -> None:
-        if self._action is not None or self._outcome is not None:
-            raise ValueError("the lead was already actioned")
-        if self._owner is None:
-            raise ValueError(f"the lead has no owner yet (status {self._status.value})")
-        if action.owner_id != self._owner:
-            raise ValueError(f"{action.owner_id} is not the current owner ({self._owner} is)")
-        self._accepting()
-
-    def _accepting(self) -> None:
-        """Accept an owner's action or a manual reassign only while the lead is parked
-        waiting, before its deadline and with nothing else pending.
-
-        Validators run only when a message first arrives, never on replay, so the
-        accepted message must give the same commands wherever it lands in the workflow
-        task. Accepted mid-step (the SLA timer already fired and the escalation's first
-        activity scheduled in the same task), a cold worker replaying the history can
-        apply it before the timer instead and diverge (TMPRL1100); it would also credit
-        the next owner with the late owner's action. Refused, it leaves no trace in the
-        history, and the caller gets a reason to act on."""
-        if self._deadline is not None and workflow.now() >= self._deadline:
-            raise ValueError(
-                f"the SLA deadline passed at {self._deadline:%Y-%m-%d %H:%M:%S} UTC; "
-                "the lead is being escalated"
-            )
-        if not self._idle or self._has_event():
-            raise ValueError("the lead is changing hands right now; try again in a moment")
+        _refuse(first_action_refusal(self._life, action, workflow.now(), parked=self._parked()))
 
     @workflow.update
     async def reassign(self, request: ReassignRequest) -> LeadState:
@@ -558,22 +306,25 @@ class LeadRoutingWorkflow:
 
     @reassign.validator
     def _check_reassign(self, request: ReassignRequest) -> None:
-        if self._action is not None:
-            raise ValueError("the lead was already actioned")
-        if self._rules is None:
-            raise ValueError("the lead is still being routed; try again in a moment")
-        if self._manual is not None:
-            raise ValueError("another reassignment is in progress")
-        member = self._rules.member(request.owner_id)
-        if member is None or not member.active:
-            raise ValueError(f"{request.owner_id} is not an active member of the roster")
-        if request.owner_id == self._owner:
-            raise ValueError(f"{request.owner_id} already owns the lead")
-        self._accepting()
+        reassigning = self._manual is not None
+        _refuse(
+            reassign_refusal(
+                self._life,
+                request,
+                workflow.now(),
+                parked=self._parked(),
+                reassigning=reassigning,
+            )
+        )
+
+    def _parked(self) -> bool:
+        """Waiting in _wait with nothing else pending: validators run only when a message
+        first arrives, never on replay, so only then is accepting one safe."""
+        return self._idle and not self._has_event()
 
     @workflow.signal
     def owner_unavailable(self, away: OwnerUnavailable) -> None:
-        if away.owner_id == self._owner and self._action is None:
+        if away.owner_id == self._life.owner and self._life.action is None:
             self._away = away
 
     @workflow.signal
@@ -588,93 +339,35 @@ class LeadRoutingWorkflow:
 
     @workflow.query
     def status(self) -> LeadState:
-        return LeadState(
-            lead_id=self._lead.lead_id,
-            status=self._status,
-            lead_type=self._lead.lead_type.value,
-            tier=self._cls.tier.value if self._cls and self._cls.tier else None,
-            team=self._team,
-            owner=self._owner,
-            sla_due_at=self._deadline,
-            escalation_level=self._level,
-            rule_ids=self._plan.rule_ids if self._plan else [],
-            rules_version=self._rules.version if self._rules else None,
-            missed_by=self._missed,
-            decisions=self._decisions,
-            resubmissions=self._resubmissions,
-            first_action=self._action.action.value if self._action else None,
-        )
+        return lead_life.lead_state(self._life)
 
     def _publish(self) -> None:
         """Show the live state: search attributes to find the lead, details to read it."""
-        enrichment = self._enrichment
-        waiting = self._status is LeadStatus.waiting_first_action
+        life = self._life
+        cls = life.classification
+        waiting = life.status is LeadStatus.waiting_first_action
         workflow.upsert_search_attributes(
             lead_attributes(
-                status=self._status.value,
-                lead_type=self._lead.lead_type.value,
-                source=self._lead.source,
-                tier=self._cls.tier.value if self._cls and self._cls.tier else None,
-                team=self._team,
-                owner=self._owner,
-                company_domain=enrichment.company_domain if enrichment else None,
-                sla_due_at=self._deadline if waiting else None,
-                escalation_level=self._level,
+                status=life.status.value,
+                lead_type=life.lead.lead_type.value,
+                source=life.lead.source,
+                tier=cls.tier.value if cls and cls.tier else None,
+                team=life.team,
+                owner=life.owner,
+                company_domain=life.enrichment.company_domain if life.enrichment else None,
+                sla_due_at=life.deadline if waiting else None,
+                escalation_level=life.level,
             )
         )
         workflow.set_current_details(self._details())
 
     def _details(self) -> str:
-        """The live state, in Markdown, as the Web UI shows it above the history."""
-        tier = self._cls.tier.value if self._cls and self._cls.tier else "tier unknown"
-        head = f"**{self._status.value}** · {self._lead.lead_type.value} · {tier}"
-        if self._action is not None:
-            head += f" · {self._action.action.value} by {self._action.owner_id}"
-        due = (
-            f", due {self._deadline:%Y-%m-%d %H:%M} UTC"
-            if self._deadline and self._status is LeadStatus.waiting_first_action
-            else ""
-        )
-        rules = (
-            f"rule {', '.join(self._plan.rule_ids)} (rules {self._plan.rules_version})"
-            if self._plan
-            else "rules not loaded yet"
-        )
-        return "\n\n".join(
-            [
-                head,
-                f"owner {self._owner or '-'} · team {self._team or '-'} · "
-                f"SLA {describe_sla(self._sla_seconds)}{due} · escalation level {self._level}",
-                f"{rules} · missed by {', '.join(self._missed) or 'nobody'} · "
-                f"{len(self._resubmissions)} resubmission(s)",
-            ]
-        )
+        return texts.details(self._life)
 
 
-def _route_summary(routing: RoutingPlan) -> str:
-    """What the assign step will do, in the words of the rule that decided it."""
-    rule = ", ".join(routing.rule_ids)
-    sla = describe_sla(routing.sla_seconds)
-    if routing.preferred_owner:
-        method = (routing.owner_method or "direct owner").replace("_", " ")
-        return f"route by rule {rule}: {routing.preferred_owner}, the {method}, in {routing.team}; SLA {sla}"
-    return f"route by rule {rule}: round-robin in {routing.team}; SLA {sla}"
-
-
-_RULES: dict[str, RoutingRules] = {}
-
-
-def _shared_rules(rules: RoutingRules) -> RoutingRules:
-    """One copy per distinct rule set in this worker process, not one per lead (each is
-    ~200 KB with its lookup tables); equal rules give an equal object, so replay is
-    unaffected. Rules are frozen, so sharing them is safe. The worker's converter already
-    hands every lead with the same rules the same copy: then there is nothing to hash."""
-    if any(shared is rules for shared in _RULES.values()):
-        return rules
-    key = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
-    if len(_RULES) > 64:
-        _RULES.clear()
-    return _RULES.setdefault(key, rules)
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise ValueError(reason)
 
 
 def _cause(exc: FailureError) -> str:

@@ -53,7 +53,7 @@ class Reworded(LeadRoutingWorkflow):
     async def _enrich(self) -> Enrichment:
         return await workflow.execute_local_activity_method(
             LeadActivities.enrich_lead,
-            self._lead,
+            self._life.lead,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=ENRICH_RETRY,
             summary="look the company up",

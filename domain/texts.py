@@ -1,0 +1,146 @@
+"""The words people read about a lead: activity and timer summaries in the Web UI,
+the Markdown details above its history, and the notifications owners get.
+
+Summaries travel in history commands' metadata: they never affect replay, but
+changing one changes what the Web UI shows for every new lead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.lifecycle import LeadLife, LeadStatus
+from domain.models import Assignment, Lead, RoutingPlan
+from domain.plan import describe_sla
+
+LOAD_RULES = "load the rules (pinned for this lead's whole life)"
+LET_NOTIFICATIONS_FINISH = "let notifications in flight finish"
+TRIAL_ACTIVATED = "Trial activated: routed again as a demo request"
+
+
+# Activity and timer summaries
+
+
+def route_summary(routing: RoutingPlan) -> str:
+    """What the assign step will do, in the words of the rule that decided it."""
+    rule = ", ".join(routing.rule_ids)
+    sla = describe_sla(routing.sla_seconds)
+    if routing.preferred_owner:
+        method = (routing.owner_method or "direct owner").replace("_", " ")
+        return f"route by rule {rule}: {routing.preferred_owner}, the {method}, in {routing.team}; SLA {sla}"
+    return f"route by rule {rule}: round-robin in {routing.team}; SLA {sla}"
+
+
+def trial_route_summary(routing: RoutingPlan) -> str:
+    return f"trial activated: {route_summary(routing)}"
+
+
+def enrich_summary(lead: Lead) -> str:
+    return f"enrich {lead.email_domain}: firmographics, spam signals, CRM account"
+
+
+def enrichment_unavailable(cause: str) -> str:
+    return f"enrichment unavailable ({cause}); routed on form data"
+
+
+def release_summary(owner: str) -> str:
+    return f"release {owner}'s open-lead count"
+
+
+def notify_summary(recipient: str | None, kind: str, summary: str | None = None) -> str:
+    return f"notify {recipient or 'nobody'}: {summary or kind.replace('_', ' ')}"
+
+
+def escalate_summary(level: int, missed_by: str | None, teams: list[str]) -> str:
+    return (
+        f"escalate to level {level}: {missed_by or 'nobody'} missed the SLA; "
+        f"round-robin in {', '.join(teams)}"
+    )
+
+
+def manual_summary(owner_id: str, team: str | None, reason: str) -> str:
+    return f"manual reassign to {owner_id} ({team}): {reason}"
+
+
+def away_summary(owner_id: str, chain: list[str]) -> str:
+    return f"reassign at once: {owner_id} is unavailable; round-robin in {', '.join(chain)}"
+
+
+def wait_summary(owner: str | None, deadline: datetime, sla_seconds: int | None, level: int) -> str:
+    return (
+        f"wait for {owner}'s first action until {deadline:%Y-%m-%d %H:%M} UTC "
+        f"(SLA {describe_sla(sla_seconds)}, level {level})"
+    )
+
+
+# Reasons recorded in the lead's decisions
+
+
+def escalation_reason(level: int, missed_by: str | None, step_reason: str) -> str:
+    return f"Escalation level {level}: {missed_by} missed the SLA; {step_reason}"
+
+
+def exhausted_reason(missed_by: str | None) -> str:
+    return f"{missed_by} missed the SLA and every escalation step is exhausted"
+
+
+def manual_reason(reason: str) -> str:
+    return f"Manual reassign: {reason}"
+
+
+def away_reason(owner_id: str, reason: str) -> str:
+    return f"{owner_id} became unavailable ({reason}); reassigned at once"
+
+
+# Notifications
+
+
+def due_text(deadline: datetime | None) -> str:
+    return f"first action due {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "no SLA"
+
+
+def assigned_text(lead: Lead, assignment: Assignment, due: str) -> str:
+    return f"New {lead.lead_type.value} lead {lead.lead_id} for you ({assignment.team}); {due}"
+
+
+def assigned_summary(assignment: Assignment, due: str) -> str:
+    return f"assigned by {assignment.method.replace('_', ' ')} in {assignment.team}; {due}"
+
+
+def unowned_text(lead_id: str, reason: str) -> str:
+    return f"Lead {lead_id} has no owner and needs review: {reason}"
+
+
+def escalation_alert_text(lead_id: str, team: str, why: str) -> str:
+    return f"Lead {lead_id} escalated to {team}: {why}"
+
+
+# The live state
+
+
+def details(life: LeadLife) -> str:
+    """The live state, in Markdown, as the Web UI shows it above the history."""
+    cls = life.classification
+    tier = cls.tier.value if cls and cls.tier else "tier unknown"
+    head = f"**{life.status.value}** · {life.lead.lead_type.value} · {tier}"
+    if life.action is not None:
+        head += f" · {life.action.action.value} by {life.action.owner_id}"
+    due = (
+        f", due {life.deadline:%Y-%m-%d %H:%M} UTC"
+        if life.deadline and life.status is LeadStatus.waiting_first_action
+        else ""
+    )
+    rules = (
+        f"rule {', '.join(life.plan.rule_ids)} (rules {life.plan.rules_version})"
+        if life.plan
+        else "rules not loaded yet"
+    )
+    return "\n\n".join(
+        [
+            head,
+            f"owner {life.owner or '-'} · team {life.team or '-'} · "
+            f"SLA {describe_sla(life.sla_seconds)}{due} · escalation level {life.level}",
+            f"{rules} · missed by {', '.join(life.missed) or 'nobody'} · "
+            f"{len(life.resubmissions)} resubmission(s)",
+        ]
+    )
