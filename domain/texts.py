@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.lifecycle import LeadLife, LeadStatus
+from domain.lifecycle import LeadLife, LeadState, LeadStatus
 from domain.models import Assignment, Lead, RoutingPlan
 from domain.plan import describe_sla
 
@@ -144,3 +144,23 @@ def details(life: LeadLife) -> str:
             f"{len(life.resubmissions)} resubmission(s)",
         ]
     )
+
+
+def describe_state(state: LeadState) -> list[str]:
+    """Lines a person reads in the terminal."""
+    due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
+    lines = [
+        f"lead {state.lead_id}: {state.status.value}",
+        f"  owner {state.owner or '-'} · team {state.team or '-'} · tier {state.tier or '-'}",
+        f"  SLA due {due} · escalation level {state.escalation_level} · "
+        f"rules {state.rules_version} {','.join(state.rule_ids)}",
+    ]
+    for d in state.decisions:
+        lines.append(
+            f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "
+            f"({d.team}, {d.method}, SLA {describe_sla(d.sla_seconds)})"
+        )
+        lines += [f"      {r}" for r in d.reasons]
+    if state.resubmissions:
+        lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
+    return lines

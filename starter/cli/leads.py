@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from activities.store import Store
-from domain.lifecycle import FirstActionKind, LeadState
-from domain.plan import describe_sla
+from domain.lifecycle import FirstActionKind
+from domain.texts import describe_state
 from starter.cli.common import (
     AddressOpt,
     DatabaseOpt,
@@ -137,26 +137,6 @@ def reassign(
     lead_id = lead_id_of(lead, settings)
     state = run_client(settings, lambda c: reassign_lead(c, lead_id, to, reason))
     typer.echo("\n".join(describe_state(state)))
-
-
-def describe_state(state: LeadState) -> list[str]:
-    """Lines a person reads in the terminal."""
-    due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
-    lines = [
-        f"lead {state.lead_id}: {state.status.value}",
-        f"  owner {state.owner or '-'} · team {state.team or '-'} · tier {state.tier or '-'}",
-        f"  SLA due {due} · escalation level {state.escalation_level} · "
-        f"rules {state.rules_version} {','.join(state.rule_ids)}",
-    ]
-    for d in state.decisions:
-        lines.append(
-            f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "
-            f"({d.team}, {d.method}, SLA {describe_sla(d.sla_seconds)})"
-        )
-        lines += [f"      {r}" for r in d.reasons]
-    if state.resubmissions:
-        lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
-    return lines
 
 
 def register(app: typer.Typer) -> None:
