@@ -242,7 +242,7 @@ class LeadRoutingWorkflow:
 
     async def _assign(self, ask: AssignAsk) -> Assignment:
         # the pinned rules travel as an argument of their own: the converter decodes
-        # them once per distinct rule set (starter.codec)
+        # them once per distinct rule set (starter.runtime.codec)
         return await workflow.execute_activity_method(
             LeadActivities.assign_owner,
             args=[ask.request, self._life.rules],

@@ -4,6 +4,7 @@ reach the server the same (tests/workflows/test_runner.py)."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import temporalio.bridge.worker
@@ -92,11 +93,13 @@ def skip_idle_payload_passes() -> None:
         return
     encode, decode = bridge.encode_completion, bridge.decode_activation
 
+    @functools.wraps(encode)
     async def encode_completion(completion: Any, data_converter: DataConverter, **kw: Any) -> Any:
         if _has_payload_work(data_converter):
             return await encode(completion, data_converter, **kw)
         return temporalio.converter._extstore.StorageOperationMetrics()
 
+    @functools.wraps(decode)
     async def decode_activation(activation: Any, data_converter: DataConverter, **kw: Any) -> Any:
         if _has_payload_work(data_converter):
             return await decode(activation, data_converter, **kw)

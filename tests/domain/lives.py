@@ -14,7 +14,7 @@ from domain.lifecycle import LeadLife, OwnerUnavailable, ReassignRequest
 from domain.models import Assignment
 from domain.ownership import AssignAsk, NotifyAsk, release
 from domain.rules import RoutingRules
-from starter.config import SAMPLE_COMPANIES
+from starter.runtime.settings import SAMPLE_COMPANIES
 
 MONDAY_9AM_NY = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
 COMPANIES, _ = load_companies(SAMPLE_COMPANIES)

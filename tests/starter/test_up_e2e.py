@@ -79,10 +79,15 @@ def test_up_submit_act_restart_and_find_every_lead(up: Up) -> None:
     ready = up.start()
     assert f"http://127.0.0.1:{up.ui_port}" in ready
 
-    submitted = up.cli("submit", "-", stdin="\n".join(json.dumps(x) for x in LEADS) + "\n")
+    lines = "\n".join(json.dumps(x) for x in LEADS) + "\n"
+    database = str(up.data_dir / "lead-router.db")  # the intake's, as `up` uses it
+    submitted = up.cli("submit", "-", "--database", database, stdin=lines)
     assert submitted.returncode == 0, submitted.stderr
     ids = [json.loads(line) for line in submitted.stdout.splitlines()]
     assert len(ids) == len(LEADS) and all(i["lead_id"] == i["workflow_id"] for i in ids)
+    assert {i["status"] for i in ids} == {"started"} and not any(i["duplicate"] for i in ids)
+    again = up.cli("submit", "-", "--database", database, stdin=lines)
+    assert [json.loads(line)["duplicate"] for line in again.stdout.splitlines()] == [True] * 4
 
     before = {lead["email"]: _status(up, str(lead["email"])) for lead in LEADS}
     assert before["cto@acme-robotics.com"]["team"] == "enterprise-us-west"
