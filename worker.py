@@ -17,8 +17,8 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from starter.config import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runner import SANDBOX, skip_idle_payload_passes
 from starter.temporal import connect
@@ -26,17 +26,6 @@ from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ensure_registered
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
-
-
-def activity_list(acts: LeadActivities) -> list[Any]:
-    return [
-        acts.load_rules,
-        acts.enrich_lead,
-        acts.assign_owner,
-        acts.record_manual_assignment,
-        acts.release_assignment,
-        acts.notify,
-    ]
 
 
 def build_worker(
@@ -54,7 +43,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=[*activity_list(acts), *extra_activities],
+        activities=[*acts.all(), *extra_activities],
         workflow_runner=SANDBOX,
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,
@@ -66,9 +55,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
     if added:
         logging.info("registered search attributes %s", ", ".join(added))
-    store = await Store(settings.database_url).init()
+    database = await Database(settings.database_url).init()
     acts = LeadActivities(
-        store,
+        database,
         rules_path=settings.rules_path,
         companies_path=settings.companies_path,
         slack_webhook_url=settings.slack_webhook_url,
@@ -83,7 +72,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         async with worker:
             await stop.wait()
     finally:
-        await store.close()
+        await database.close()
 
 
 def main() -> None:

@@ -17,7 +17,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.lead_activities import LeadActivities
+    from activities.assignment import AssignmentActivities
+    from activities.enrichment import EnrichmentActivities
+    from activities.notifications import NotificationActivities
+    from activities.rules_file import RulesActivities
     from domain.classify import classify
     from domain.enrich import enrich
     from domain.lifecycle import (
@@ -188,7 +191,7 @@ class LeadRoutingWorkflow:
 
     async def _load_rules(self) -> RoutingRules:
         return await workflow.execute_local_activity_method(
-            LeadActivities.load_rules,
+            RulesActivities.load_rules,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary="load the rules (pinned for this lead's whole life)",
@@ -197,7 +200,7 @@ class LeadRoutingWorkflow:
     async def _enrich(self) -> Enrichment:
         try:
             return await workflow.execute_local_activity_method(
-                LeadActivities.enrich_lead,
+                EnrichmentActivities.enrich_lead,
                 self._lead,
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=ENRICH_RETRY,
@@ -226,7 +229,7 @@ class LeadRoutingWorkflow:
             teams=teams,
         )
         return await workflow.execute_activity_method(
-            LeadActivities.assign_owner,
+            AssignmentActivities.assign_owner,
             args=[request, self._rules],
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -237,7 +240,7 @@ class LeadRoutingWorkflow:
         if self._owner is None:
             return
         await workflow.execute_activity_method(
-            LeadActivities.release_assignment,
+            AssignmentActivities.release_assignment,
             ReleaseRequest(lead_id=self._lead.lead_id, step=self._step),
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -249,7 +252,7 @@ class LeadRoutingWorkflow:
     ) -> None:
         """Fire and forget: a slow or failing Slack never holds up routing."""
         handle = workflow.start_activity_method(
-            LeadActivities.notify,
+            NotificationActivities.notify,
             Notification(
                 lead_id=self._lead.lead_id,
                 step=self._step,
@@ -389,7 +392,7 @@ class LeadRoutingWorkflow:
         self._step += 1
         team = self._rules.team_of(request.owner_id)
         assignment = await workflow.execute_activity_method(
-            LeadActivities.record_manual_assignment,
+            AssignmentActivities.record_manual_assignment,
             ManualAssignment(
                 lead_id=self._lead.lead_id,
                 step=self._step,
