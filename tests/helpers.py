@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from domain.assign import RosterState
-from domain.models import Account, Company, RoutingDecision
+from domain.models import Account, Company, RoutingDecision, RoutingPlan
 from domain.rules import RoutingRules
 
 
@@ -41,3 +41,12 @@ def set_member(data: dict[str, Any], member_id: str, **changes: Any) -> None:
                 member.update(changes)
                 return
     raise AssertionError(f"no member {member_id} in the roster")
+
+
+def plan_for(team: str = "sdr-pool", owner: str | None = None) -> RoutingPlan:
+    """A plan for `team` (sdr-pool: maya.lindqvist weight 2, noah.fischer 1, olga.lindqvist
+    1; cap 60), with a preferred owner as an account owner would be."""
+    return RoutingPlan(
+        rules_version="test", rule_ids=["test"], team=team, preferred_owner=owner,
+        owner_method="account_owner" if owner else None, sla_seconds=900, reasons=[],
+    )  # fmt: skip
