@@ -8,8 +8,8 @@ from typing import Self
 from activities.database.accounts import Accounts
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
-from activities.database.migrate import head, revision_of, upgrade_on
 from activities.database.outbox import Outbox
+from activities.database.revision import HEAD, revision_of
 from activities.database.roster import Roster
 
 
@@ -34,14 +34,16 @@ class Database:
         worker or API starts (several of them upgrading at once would race), so here it
         is only checked."""
         at = await self.transactions.lookup(revision_of)
-        if at == head():
+        if at == HEAD:
             return self
         if self.transactions.dialect == "sqlite":
+            from activities.database.migrate import upgrade_on  # Alembic: see revision.py
+
             await self.transactions.write(upgrade_on)
             return self
         raise SchemaOutOfDate(
             f"the app database at {self.engine.url.render_as_string()} is at schema revision "
-            f"{at or 'none'}, this code needs {head()}: run `lead-router db upgrade` "
+            f"{at or 'none'}, this code needs {HEAD}: run `lead-router db upgrade` "
             "(the deployment's migrate job) first"
         )
 

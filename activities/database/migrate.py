@@ -6,16 +6,14 @@ rows); `current(url)` names the revision it is at.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from activities.database.engine import Transactions
+from activities.database.revision import HEAD, revision_of
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 7412  # beside the roster's 7411
@@ -29,24 +27,12 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
-@functools.cache
-def head() -> str:
-    """The newest revision (read once per process: the files do not change under it)."""
-    newest = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    assert newest is not None, f"{MIGRATIONS}/versions holds no revision"
-    return newest
-
-
-def revision_of(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
-
-
 def upgrade_on(conn: Connection) -> None:
     """Upgrade inside the caller's write transaction: on SQLite BEGIN IMMEDIATE already
     makes concurrent upgrades take turns; on PostgreSQL an advisory lock does."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
-    if revision_of(conn) != head():  # whoever waited for the lock finds the work done
+    if revision_of(conn) != HEAD:  # whoever waited for the lock finds the work done
         command.upgrade(alembic_config(conn), "head")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Boolean,
     Column,
@@ -31,7 +32,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from activities.database import Database, SchemaOutOfDate, database_url
-from activities.database.migrate import current, head, upgrade
+from activities.database.migrate import MIGRATIONS, current, upgrade
+from activities.database.revision import HEAD
 from tests.activities.conftest import DIALECTS, empty_postgres
 
 # The schema create_all made at 65865a4 (activities/store.py), frozen: never edit it.
@@ -221,7 +223,7 @@ async def test_a_database_from_before_migrations_upgrades_with_every_row(
     url = await old_database(dialect, tmp_path)
     assert await current(url) is None
     await upgrade(url)
-    assert await current(url) == head()
+    assert await current(url) == HEAD
     assert await on(url, every_row) == sorted_rows()
     assert await on(url, differences) == []
     await upgrade(url)  # again: nothing to do, nothing lost
@@ -232,7 +234,7 @@ async def test_a_database_from_before_migrations_upgrades_with_every_row(
 async def test_the_migrated_schema_is_what_the_tables_declare(dialect: str, tmp_path: Path) -> None:
     url = await empty_postgres() if dialect == "postgresql" else database_url(tmp_path / "b.db")
     await upgrade(url)
-    assert await current(url) == head()
+    assert await current(url) == HEAD
     assert await on(url, differences) == []
     assert await on(url, lambda conn: differences_from(conn, BEFORE)) == []
 
@@ -252,7 +254,7 @@ async def test_the_embedded_database_upgrades_itself_at_start(tmp_path: Path) ->
         assert await database.deliveries.count_by_status() == {"started": 1, "queued": 1}
     finally:
         await database.close()
-    assert await current(url) == head()
+    assert await current(url) == HEAD
     assert await on(url, every_row) == sorted_rows()
 
 
@@ -280,3 +282,7 @@ async def test_a_server_database_behind_the_code_refuses_to_start() -> None:
         assert await upgraded.accounts.count() == 0
     finally:
         await upgraded.close()
+
+
+def test_the_head_the_code_needs_is_the_newest_migration() -> None:
+    assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD]
