@@ -14,8 +14,8 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runtime.temporal import connect
@@ -23,17 +23,6 @@ from workflows.lead_routing import LeadRoutingWorkflow
 from workflows.search_attributes import ensure_registered
 
 WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
-
-
-def activity_list(acts: LeadActivities) -> list[Any]:
-    return [
-        acts.load_rules,
-        acts.enrich_lead,
-        acts.assign_owner,
-        acts.record_manual_assignment,
-        acts.release_assignment,
-        acts.notify,
-    ]
 
 
 def build_worker(
@@ -51,7 +40,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=[*activity_list(acts), *extra_activities],
+        activities=[*acts.all(), *extra_activities],
         workflow_runner=SANDBOX,
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_cached_workflows=max_cached_workflows,
@@ -63,9 +52,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
     if added:
         logging.info("registered search attributes %s", ", ".join(added))
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     acts = LeadActivities(
-        store,
+        database,
         rules_path=settings.routing.rules_path,
         companies_path=settings.routing.companies_path,
         slack_webhook_url=settings.notifications.slack_webhook_url,
@@ -81,7 +70,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         async with worker:
             await stop.wait()
     finally:
-        await store.close()
+        await database.close()
 
 
 def main() -> None:

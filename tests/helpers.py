@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from domain.assign import RosterState
-from domain.models import Account, Company, RoutingDecision
+from domain.models import Account, Company, RoutingDecision, RoutingPlan
 from domain.rules import RoutingRules
 
 
@@ -51,3 +51,12 @@ async def until_true(check: Callable[[], bool], what: str, timeout: float = 10.0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"waited {timeout:g} s for {what}")
         await asyncio.sleep(0.02)
+
+
+def plan_for(team: str = "sdr-pool", owner: str | None = None) -> RoutingPlan:
+    """A plan for `team` (sdr-pool: maya.lindqvist weight 2, noah.fischer 1, olga.lindqvist
+    1; cap 60), with a preferred owner as an account owner would be."""
+    return RoutingPlan(
+        rules_version="test", rule_ids=["test"], team=team, preferred_owner=owner,
+        owner_method="account_owner" if owner else None, sla_seconds=900, reasons=[],
+    )  # fmt: skip

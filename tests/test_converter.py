@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.lead_activities import LeadActivities
-from activities.store import Store
+from activities.assignment import AssignmentActivities
+from activities.database import Database
 from domain.lifecycle import AssignRequest
 from domain.rules import RoutingRules
 from starter.runtime.codec import LEAD_DATA_CONVERTER, LeadPayloadConverter
 from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
-from tests.test_store import plan_for
+from tests.helpers import plan_for
 
 CONVERTER = LEAD_DATA_CONVERTER.payload_converter
 
@@ -57,21 +57,21 @@ def test_every_converter_the_sdk_builds_shares_one_json_converter(rules: Routing
 
 
 @pytest.fixture
-async def activities(tmp_path: Path) -> AsyncIterator[LeadActivities]:
-    store = await Store(tmp_path / "app.db").init()
-    yield LeadActivities(store, rules_path=DEFAULT_RULES, companies_path=SAMPLE_COMPANIES)
-    await store.close()
+async def activities(tmp_path: Path) -> AsyncIterator[AssignmentActivities]:
+    database = await Database(tmp_path / "app.db").init()
+    yield AssignmentActivities(database.roster)
+    await database.close()
 
 
 async def test_assignment_takes_the_rules_as_an_argument(
-    activities: LeadActivities, rules: RoutingRules
+    activities: AssignmentActivities, rules: RoutingRules
 ) -> None:
     request = AssignRequest(lead_id="l1", step=0, plan=plan_for())
     assert (await activities.assign_owner(request, rules)).owner is not None
 
 
 async def test_a_task_scheduled_before_carries_the_rules_inside(
-    activities: LeadActivities, rules: RoutingRules
+    activities: AssignmentActivities, rules: RoutingRules
 ) -> None:
     request = AssignRequest(lead_id="l2", step=0, plan=plan_for(), rules=rules)
     assert (await activities.assign_owner(request)).owner is not None

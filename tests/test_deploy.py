@@ -35,7 +35,7 @@ def code_env_vars() -> set[str]:
 def test_every_service_the_deployment_needs_is_there() -> None:
     assert set(SERVICES) == {
         "postgresql", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui",
-        "worker", "api",
+        "migrate", "worker", "api",
     }  # fmt: skip
     assert "pgdata" in COMPOSE["volumes"]
     assert any("pgdata:" in v for v in SERVICES["postgresql"]["volumes"])
@@ -58,6 +58,21 @@ def test_dependencies_exist_and_wait_for_the_right_condition() -> None:
     for ours in OURS:
         assert "temporal-namespace" in SERVICES[ours]["depends_on"]
         assert "postgresql" in SERVICES[ours]["depends_on"]
+
+
+def test_the_schema_is_migrated_once_before_the_services_start() -> None:
+    migrate = SERVICES["migrate"]
+    assert migrate["command"] == ["db", "upgrade"]
+    assert migrate["restart"] == "no"  # a one-shot job
+    assert migrate["image"] == SERVICES["worker"]["image"] == SERVICES["api"]["image"]
+    assert migrate["depends_on"]["postgresql"]["condition"] == "service_healthy"
+    url = migrate["environment"]["LEAD_ROUTER_DATABASE_URL"]
+    for ours in OURS:
+        assert migrate["depends_on"].keys() <= SERVICES[ours]["depends_on"].keys()
+        assert SERVICES[ours]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert SERVICES[ours]["environment"]["LEAD_ROUTER_DATABASE_URL"] == url
 
 
 def test_health_checks_and_pinned_images() -> None:

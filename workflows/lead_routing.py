@@ -18,7 +18,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.lead_activities import LeadActivities
+    from activities.assignment import AssignmentActivities
+    from activities.enrichment import EnrichmentActivities
+    from activities.notifications import NotificationActivities
+    from activities.rules_file import RulesActivities
     from domain import lead_life, texts
     from domain.acceptance import first_action_refusal, reassign_refusal
     from domain.enrich import enrich
@@ -218,7 +221,7 @@ class LeadRoutingWorkflow:
 
     async def _load_rules(self) -> RoutingRules:
         return await workflow.execute_local_activity_method(
-            LeadActivities.load_rules,
+            RulesActivities.load_rules,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=texts.LOAD_RULES,
@@ -228,7 +231,7 @@ class LeadRoutingWorkflow:
         lead = self._life.lead
         try:
             return await workflow.execute_local_activity_method(
-                LeadActivities.enrich_lead,
+                EnrichmentActivities.enrich_lead,
                 lead,
                 start_to_close_timeout=STEP_TIMEOUT,
                 retry_policy=ENRICH_RETRY,
@@ -244,7 +247,7 @@ class LeadRoutingWorkflow:
         # the pinned rules travel as an argument of their own: the converter decodes
         # them once per distinct rule set (starter.runtime.codec)
         return await workflow.execute_activity_method(
-            LeadActivities.assign_owner,
+            AssignmentActivities.assign_owner,
             args=[ask.request, self._life.rules],
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -253,7 +256,7 @@ class LeadRoutingWorkflow:
 
     async def _record_manual(self, ask: ManualAsk) -> Assignment:
         return await workflow.execute_activity_method(
-            LeadActivities.record_manual_assignment,
+            AssignmentActivities.record_manual_assignment,
             ask.request,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -265,7 +268,7 @@ class LeadRoutingWorkflow:
         if ask is None:
             return
         await workflow.execute_activity_method(
-            LeadActivities.release_assignment,
+            AssignmentActivities.release_assignment,
             ask.request,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
@@ -275,7 +278,7 @@ class LeadRoutingWorkflow:
     def _notify(self, ask: NotifyAsk) -> None:
         """Fire and forget: a slow or failing Slack never holds up routing."""
         handle = workflow.start_activity_method(
-            LeadActivities.notify,
+            NotificationActivities.notify,
             ask.notification,
             start_to_close_timeout=NOTIFY_TIMEOUT,
             retry_policy=NOTIFY_RETRY,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.lead_activities import LeadActivities
+    from activities.enrichment import EnrichmentActivities
     from domain.lifecycle import Outcome, Submission
     from domain.models import Enrichment
     from workflows.lead_routing import ENRICH_RETRY, STEP_TIMEOUT, LeadRoutingWorkflow
@@ -52,7 +52,7 @@ class Reworded(LeadRoutingWorkflow):
 
     async def _enrich(self) -> Enrichment:
         return await workflow.execute_local_activity_method(
-            LeadActivities.enrich_lead,
+            EnrichmentActivities.enrich_lead,
             self._life.lead,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=ENRICH_RETRY,

@@ -30,7 +30,8 @@ async def test_enrichment_source_down_routes_on_form_data_with_a_warning(
     lab: LabFactory, tmp_path: Path
 ) -> None:
     lab_ = await lab()
-    lab_.acts.companies_path = tmp_path / "companies-unreachable.csv"  # the source is gone
+    # the source is gone
+    lab_.acts.enrichment.companies_path = tmp_path / "companies-unreachable.csv"
     started = time.monotonic()
     handle = await lab_.submit({**ENTERPRISE, "company_size": 50, "country": "US"})
     state = await lab_.until(handle, lambda s: bool(s.decisions), timeout=60)

@@ -1,0 +1,51 @@
+"""The app database: its engines and one repository per concern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from activities.database.accounts import Accounts
+from activities.database.deliveries import DeadLetters, Deliveries
+from activities.database.engine import Transactions
+from activities.database.outbox import Outbox
+from activities.database.revision import HEAD, revision_of
+from activities.database.roster import Roster
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+class Database:
+    def __init__(self, url: str | Path) -> None:
+        self.transactions = Transactions(url)
+        self.url = self.transactions.url
+        self.engine = self.transactions.engine  # for ad hoc reads, as a health check's
+        self.accounts = Accounts(self.transactions)
+        self.roster = Roster(self.transactions)
+        self.outbox = Outbox(self.transactions)
+        self.deliveries = Deliveries(self.transactions)
+        self.dead_letters = DeadLetters(self.transactions)
+
+    async def init(self) -> Self:
+        """Make sure the schema is current. The embedded SQLite database upgrades itself
+        here; a server database is upgraded by the deployment's migration job before any
+        worker or API starts (several of them upgrading at once would race), so here it
+        is only checked."""
+        at = await self.transactions.lookup(revision_of)
+        if at == HEAD:
+            return self
+        if self.transactions.dialect == "sqlite":
+            from activities.database.migrate import upgrade_on  # Alembic: see revision.py
+
+            await self.transactions.write(upgrade_on)
+            return self
+        raise SchemaOutOfDate(
+            f"the app database at {self.engine.url.render_as_string()} is at schema revision "
+            f"{at or 'none'}, this code needs {HEAD}: run `lead-router db upgrade` "
+            "(the deployment's migrate job) first"
+        )
+
+    async def close(self) -> None:
+        await self.transactions.close()

@@ -1,0 +1,78 @@
+"""The notification outbox: every notification is written once per (lead, step, kind)
+before Slack hears of it, so a retried activity never posts twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam
+from sqlmodel import col, select, update
+
+from activities.database.engine import Transactions, insert_new
+from activities.database.tables import NotificationRow, now
+
+# notification's statement, built once (values bound at execution)
+_NOTIFICATION = select(NotificationRow).where(
+    col(NotificationRow.lead_id) == bindparam("b_lead"),
+    col(NotificationRow.step) == bindparam("b_step"),
+    col(NotificationRow.kind) == bindparam("b_kind"),
+)
+
+
+class Outbox:
+    def __init__(self, transactions: Transactions) -> None:
+        self._tx = transactions
+
+    async def record(
+        self, lead_id: str, step: int, kind: str, recipient: str | None, text: str, slack: bool
+    ) -> NotificationRow:
+        """Write the notification once; a repeat returns the row as it stands."""
+        row = NotificationRow(
+            lead_id=lead_id,
+            step=step,
+            kind=kind,
+            recipient=recipient,
+            text=text,
+            slack_status="pending" if slack else "not_configured",
+            created_at=now(),
+        )
+
+        def work(conn: Connection) -> NotificationRow:
+            inserted = conn.execute(
+                insert_new(conn, NotificationRow), row.model_dump(exclude={"id"})
+            ).first()
+            if inserted is not None:
+                row.id = inserted[0]
+                return row
+            found = _notification(conn, lead_id, step, kind)
+            assert found is not None
+            return found
+
+        return await self._tx.write(work)
+
+    async def mark_slack(self, row_id: int, sent: bool) -> None:
+        values: dict[str, Any] = {"slack_attempts": NotificationRow.slack_attempts + 1}
+        if sent:
+            values.update(slack_status="sent", sent_at=now())
+        await self._tx.write(
+            lambda conn: conn.execute(
+                update(NotificationRow).where(col(NotificationRow.id) == row_id).values(**values)
+            )
+        )
+
+    async def for_lead(self, lead_id: str) -> list[NotificationRow]:
+        async with self._tx.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(NotificationRow)
+                    .where(NotificationRow.lead_id == lead_id)
+                    .order_by(col(NotificationRow.id))
+                )
+            ).all()
+        return [NotificationRow.model_validate(r._mapping) for r in rows]
+
+
+def _notification(conn: Connection, lead_id: str, step: int, kind: str) -> NotificationRow | None:
+    params = {"b_lead": lead_id, "b_step": step, "b_kind": kind}
+    row = conn.execute(_NOTIFICATION, params).first()
+    return NotificationRow.model_validate(row._mapping) if row else None

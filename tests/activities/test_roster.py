@@ -1,0 +1,133 @@
+"""The roster repository on SQLite and PostgreSQL: idempotent assignment per lead and
+step, exact counts under concurrency, release once, availability."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from activities.database import Database
+from domain.rules import RoutingRules
+from tests.helpers import plan_for
+
+
+async def open_leads(database: Database) -> dict[str, int]:
+    state = await database.roster.load_state()
+    return {owner: s.open_leads for owner, s in state.owners.items() if s.open_leads}
+
+
+async def test_assigning_the_same_step_twice_returns_the_same_owner(
+    database: Database, rules: RoutingRules
+) -> None:
+    first = await database.roster.assign("lead-1", 0, plan_for(), rules)
+    again = await database.roster.assign("lead-1", 0, plan_for(), rules)
+    assert first.owner is not None
+    assert again == first
+    assert await open_leads(database) == {first.owner: 1}
+    assert len(await database.roster.assignments_for("lead-1")) == 1
+
+
+async def test_a_retry_does_not_advance_the_round_robin(
+    database: Database, rules: RoutingRules
+) -> None:
+    first = await database.roster.assign("lead-1", 0, plan_for(), rules)
+    await database.roster.assign("lead-1", 0, plan_for(), rules)
+    second = await database.roster.assign("lead-2", 0, plan_for(), rules)
+    assert (first.owner, second.owner) == ("maya.lindqvist", "noah.fischer")
+
+
+async def test_a_new_step_is_a_new_assignment(database: Database, rules: RoutingRules) -> None:
+    first = await database.roster.assign("lead-1", 0, plan_for(), rules)
+    assert first.owner is not None
+    second = await database.roster.assign("lead-1", 1, plan_for(), rules, exclude={first.owner})
+    assert second.owner not in (None, first.owner)
+    assert [row.step for row in await database.roster.assignments_for("lead-1")] == [0, 1]
+
+
+async def test_concurrent_assignments_keep_counts_exact(
+    database: Database, rules: RoutingRules
+) -> None:
+    results = await asyncio.gather(
+        *(database.roster.assign(f"lead-{i}", 0, plan_for(), rules) for i in range(50))
+    )
+    owners = Counter(r.owner for r in results)
+    assert None not in owners
+    assert sum(owners.values()) == 50
+    assert await open_leads(database) == dict(owners)
+    # Serialized round-robin at weights 2/1/1 gives 25/13/12 or 25/12/13, never a lost update.
+    assert owners["maya.lindqvist"] == 25
+    assert sorted([owners["noah.fischer"], owners["olga.lindqvist"]]) == [12, 13]
+
+
+async def test_concurrent_retries_of_one_step_assign_once(
+    database: Database, rules: RoutingRules
+) -> None:
+    results = await asyncio.gather(
+        *(database.roster.assign("lead-1", 0, plan_for(), rules) for _ in range(20))
+    )
+    assert len({r.owner for r in results}) == 1
+    assert sum((await open_leads(database)).values()) == 1
+
+
+async def test_release_drops_the_count_once(database: Database, rules: RoutingRules) -> None:
+    result = await database.roster.assign("lead-1", 0, plan_for(), rules)
+    assert result.owner is not None
+    assert await database.roster.release("lead-1", 0) is True
+    assert await database.roster.release("lead-1", 0) is False
+    state = await database.roster.load_state()
+    assert state.owners[result.owner].open_leads == 0
+
+
+async def test_release_keeps_other_leads_counted(database: Database, rules: RoutingRules) -> None:
+    plan = plan_for("mm-us-east", owner="gita.berg")
+    for lead in ("lead-1", "lead-2", "lead-3"):
+        await database.roster.assign(lead, 0, plan, rules)
+    await asyncio.gather(database.roster.release("lead-2", 0), database.roster.release("lead-2", 0))
+    assert await open_leads(database) == {"gita.berg": 2}
+
+
+async def test_release_of_an_unknown_step_changes_nothing(database: Database) -> None:
+    assert await database.roster.release("never-assigned", 0) is False
+
+
+async def test_set_away_makes_round_robin_skip(database: Database, rules: RoutingRules) -> None:
+    await database.roster.set_away("maya.lindqvist", True)
+    assert (await database.roster.load_state()).owners["maya.lindqvist"].away is True
+    owners = {
+        (await database.roster.assign(f"lead-{i}", 0, plan_for(), rules)).owner for i in range(6)
+    }
+    assert owners == {"noah.fischer", "olga.lindqvist"}
+    await database.roster.set_away("maya.lindqvist", False)
+    back = {
+        (await database.roster.assign(f"back-{i}", 0, plan_for(), rules)).owner for i in range(4)
+    }
+    assert "maya.lindqvist" in back
+
+
+async def test_an_away_preferred_owner_is_replaced(database: Database, rules: RoutingRules) -> None:
+    await database.roster.set_away("gita.berg", True)
+    result = await database.roster.assign(
+        "lead-1", 0, plan_for("mm-us-east", owner="gita.berg"), rules
+    )
+    assert result.owner in {"felix.alvarez", "hana.schmidt"}
+    assert result.method == "round_robin"
+
+
+async def test_state_survives_reopening_the_file(tmp_path: Path, rules: RoutingRules) -> None:
+    path = tmp_path / "lead-router.db"
+    first = await Database(path).init()
+    try:
+        result = await first.roster.assign("lead-1", 0, plan_for(), rules)
+        await first.roster.set_away("olga.lindqvist", True)
+    finally:
+        await first.close()
+    reopened = await Database(path).init()
+    try:
+        state = await reopened.roster.load_state()
+        assert result.owner is not None
+        assert state.owners[result.owner].open_leads == 1
+        assert state.owners["olga.lindqvist"].away is True
+        assert await reopened.roster.assign("lead-1", 0, plan_for(), rules) == result
+    finally:
+        await reopened.close()
