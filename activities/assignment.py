@@ -4,7 +4,6 @@ step's owner; each once per lead and step (the roster's ledger)."""
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.database.roster import Roster
 from domain.lifecycle import AssignRequest, ManualAssignment, ReleaseRequest
@@ -17,19 +16,13 @@ class AssignmentActivities:
         self.roster = roster
 
     @activity.defn
-    async def assign_owner(
-        self, request: AssignRequest, rules: RoutingRules | None = None
-    ) -> Assignment:
-        """Choose and record the owner. `rules` are the lead's pinned rules (a task
-        scheduled before they became an argument of their own carries them inside)."""
-        pinned = rules or request.rules
-        if pinned is None:
-            raise ApplicationError("assign_owner needs the lead's rules", non_retryable=True)
+    async def assign_owner(self, request: AssignRequest, rules: RoutingRules) -> Assignment:
+        """Choose and record the owner under the lead's pinned rules."""
         return await self.roster.assign(
             request.lead_id,
             request.step,
             request.plan,
-            pinned,
+            rules,
             exclude=request.exclude,
             teams=request.teams,
         )

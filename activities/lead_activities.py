@@ -19,7 +19,7 @@ from activities.rules_file import RulesActivities
 
 
 class Repositories(Protocol):
-    """What the activities read and write: a `Database` (or the transitional `Store`)."""
+    """What the activities read and write: a `Database`, or a test's stand-in."""
 
     @property
     def accounts(self) -> Accounts: ...

@@ -30,7 +30,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.store import Store
+from activities.database import Database
 from bench.leads import submissions
 from bench.speed import percentile
 from domain.identity import lead_id_for
@@ -301,7 +301,7 @@ async def run(
     address = env.client.service_client.config.target_host
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bench.db"
-        await (await Store(database).init()).close()
+        await (await Database(database).init()).close()
         async with env, _services(address, database, queue) as services:
             base = f"http://127.0.0.1:{services['port']}"
             pids = {**services["pids"], "load": os.getpid()}

@@ -17,8 +17,8 @@ import signal
 
 import uvicorn
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from bench.floor import ACTIVITIES as FLOOR_ACTIVITIES
 from bench.floor import FloorWorkflow, add_floor_route
 from starter.api.config import api_config
@@ -29,9 +29,9 @@ from worker import build_worker
 
 async def worker(settings: Settings) -> None:
     client = await connect(settings.temporal)
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     acts = LeadActivities(
-        store,
+        database,
         rules_path=settings.routing.rules_path,
         companies_path=settings.routing.companies_path,
     )
@@ -50,16 +50,16 @@ async def worker(settings: Settings) -> None:
         ):
             await stop.wait()
     finally:
-        await store.close()
+        await database.close()
 
 
 async def api(settings: Settings, port: int) -> None:
     # imported here: the app module pulls in FastAPI, which the worker does not need
     from starter.api.app import create_app
 
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     clients = ClientProvider(settings.temporal)
-    app = create_app(api_config(settings, insecure=False, ui_url=None), store, clients)
+    app = create_app(api_config(settings, insecure=False, ui_url=None), database, clients)
     add_floor_route(app, clients, settings.temporal.task_queue)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
@@ -67,7 +67,7 @@ async def api(settings: Settings, port: int) -> None:
     try:
         await server.serve()
     finally:
-        await store.close()
+        await database.close()
 
 
 def main() -> None:

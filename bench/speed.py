@@ -22,8 +22,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from bench.leads import submissions
 from domain.intake import parse_submission
 from domain.providers.forms import sign_generic
@@ -84,12 +84,12 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
         data_converter=LEAD_DATA_CONVERTER,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store(Path(tmp) / "bench.db").init()
-        acts = LeadActivities(store, rules_path=DEFAULT_RULES, companies_path=SAMPLE_COMPANIES)
+        database = await Database(Path(tmp) / "bench.db").init()
+        acts = LeadActivities(database, rules_path=DEFAULT_RULES, companies_path=SAMPLE_COMPANIES)
         queue = f"bench-{uuid.uuid4().hex[:6]}"
         tag = uuid.uuid4().hex[:6]
         async with env, build_worker(env.client, acts, queue):
-            submit, close = await _submitter(via, env.client, store, queue)
+            submit, close = await _submitter(via, env.client, database, queue)
             sent: dict[str, float] = {}
             started = time.perf_counter()
             tasks: list[asyncio.Future[None]] = []
@@ -103,7 +103,7 @@ async def run(count: int, rate: float, via: str = "client") -> dict[str, Any]:
             offered_s = time.perf_counter() - started
             latencies = await _collect(env.client, sent)
             await close()
-        await store.close()
+        await database.close()
     return {
         "via": via,
         "leads": count,
@@ -121,7 +121,7 @@ Submit = Callable[[dict[str, Any], dict[str, float]], Awaitable[None]]
 
 
 async def _submitter(
-    via: str, client: Client, store: Store, queue: str
+    via: str, client: Client, database: Database, queue: str
 ) -> tuple[Submit, Callable[[], Awaitable[None]]]:
     if via == "client":
 
@@ -150,7 +150,7 @@ async def _submitter(
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config, store, shared), host="127.0.0.1", port=port, log_level="error"
+            create_app(config, database, shared), host="127.0.0.1", port=port, log_level="error"
         )
     )
     serving = asyncio.create_task(server.serve())

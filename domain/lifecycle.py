@@ -54,9 +54,6 @@ class AssignRequest(BaseModel):
     lead_id: str
     step: int
     plan: RoutingPlan
-    # the rules now travel as the activity's second argument (a payload of their own,
-    # decoded once per distinct rule set); set only in histories from before that
-    rules: RoutingRules | None = None
     exclude: list[str] = Field(default_factory=list)
     teams: list[str] | None = None
 

@@ -20,11 +20,15 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.store import DeliveryRow, Store
+from activities.database import Database
+from activities.database.deliveries import DeadLetters, Deliveries
+from activities.database.tables import DeliveryRow
 from domain.intake import InvalidSubmission, load_submission_json, parse_submission
 from domain.models import Lead
 from domain.providers import PROVIDERS, FormMappings, PayloadError, Provider, ProviderSubmission
 from domain.providers.base import load_mappings_text
+from starter.runtime.settings import Settings
+from starter.runtime.temporal import ClientProvider
 from workflows.client import start_lead
 
 log = logging.getLogger("lead_router.intake")
@@ -65,9 +69,13 @@ ClientSource = Callable[[], Awaitable[Client]]
 
 
 class IntakeService:
+    """Receives only what it uses: the deliveries (its outbox), the dead letters and a
+    Temporal client."""
+
     def __init__(
         self,
-        store: Store,
+        deliveries: Deliveries,
+        dead_letters: DeadLetters,
         client: ClientSource,
         *,
         task_queue: str,
@@ -75,7 +83,8 @@ class IntakeService:
         mappings: FormMappings,
         dedupe_window: timedelta = timedelta(minutes=10),
     ) -> None:
-        self.store = store
+        self.deliveries = deliveries
+        self.dead_letters = dead_letters
         self.client = client
         self.task_queue = task_queue
         self.id_key = id_key
@@ -122,7 +131,7 @@ class IntakeService:
             lead, mapped = self.to_lead(provider, body, source)
         except Rejected as exc:
             text = body.decode("utf-8", "replace")
-            exc.dead_letter_id = await self.store.add_dead_letter(origin, str(exc), text)
+            exc.dead_letter_id = await self.dead_letters.add(origin, str(exc), text)
             raise
         return await self.record_and_start(
             origin, lead, body, idempotency_key or mapped.delivery_id
@@ -148,7 +157,7 @@ class IntakeService:
             else uuid.uuid4().hex,
             lead_json=lead.model_dump_json(),
         )
-        existing = await self.store.claim_delivery(row, window)
+        existing = await self.deliveries.claim(row, window)
         if existing is not None:
             return Accepted(existing.lead_id, existing.lead_id, existing.status, duplicate=True)
         status = await self.start(row, lead)
@@ -169,15 +178,15 @@ class IntakeService:
             )
         except (RPCError, ConnectionError, RuntimeError, OSError) as exc:
             log.warning("Temporal unavailable, lead %s queued: %s", lead.lead_id, exc)
-            await self.store.mark_delivery(row.key, "queued", str(exc)[:500])
+            await self.deliveries.mark(row.key, "queued", str(exc)[:500])
             return "queued"
-        await self.store.mark_delivery(row.key, "started")
+        await self.deliveries.mark(row.key, "started")
         return "started"
 
     async def drain_once(self, grace: timedelta = timedelta(seconds=30)) -> int:
         """Start what is queued (or was left accepted by a crash). Returns how many started."""
         started = 0
-        for row in await self.store.deliveries_to_start(datetime.now(UTC) - grace):
+        for row in await self.deliveries.to_start(datetime.now(UTC) - grace):
             if await self.start(row) == "started":
                 started += 1
             else:
@@ -193,3 +202,16 @@ class IntakeService:
             except Exception:  # the drainer must survive anything and try again
                 log.exception("outbox drain failed")
             await asyncio.sleep(every)
+
+
+def intake_for(database: Database, settings: Settings) -> IntakeService:
+    """The intake a command line uses: the configured Temporal, mappings and window."""
+    return IntakeService(
+        database.deliveries,
+        database.dead_letters,
+        ClientProvider(settings.temporal),
+        task_queue=settings.temporal.task_queue,
+        id_key=settings.routing.id_key,
+        mappings=load_mappings(settings.api.form_mappings),
+        dedupe_window=timedelta(seconds=settings.api.dedupe_window_seconds),
+    )

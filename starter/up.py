@@ -15,8 +15,8 @@ from rich.table import Table
 from temporalio.client import Client
 
 from activities.catalog import read_accounts
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
 from starter.api.app import create_app
@@ -49,7 +49,7 @@ async def run_up(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     try:
         if external_address:
             client = await connect(settings.with_temporal(external_address).temporal)
@@ -61,7 +61,7 @@ async def run_up(
             client = await server.connect(settings.temporal.namespace)
             ui = f"{server.ui_url}/namespaces/{settings.temporal.namespace}/workflows"
         acts = LeadActivities(
-            store,
+            database,
             rules_path=settings.routing.rules_path,
             companies_path=settings.routing.companies_path,
             slack_webhook_url=settings.notifications.slack_webhook_url,
@@ -76,7 +76,7 @@ async def run_up(
         ui_base = server.ui_url if server else None
         api_app = create_app(
             api_config(settings, insecure=insecure, ui_url=ui_base),
-            store,
+            database,
             _shared(client),
         )
         api_server = uvicorn.Server(
@@ -95,14 +95,14 @@ async def run_up(
                 flush=True,
             )
             if demo:
-                await _demo(client, store, api_app.state.intake, settings)
+                await _demo(client, database, api_app.state.intake, settings)
                 console.print(f"Open {ui} to see each lead's history. Ctrl-C stops.")
             await stop.wait()
             console.print("stopping: the API and the worker finish, then Temporal stops")
             api_server.should_exit = True
             await api_task
     finally:
-        await store.close()
+        await database.close()
         if server is not None:
             server.stop()
 
@@ -114,15 +114,17 @@ def _shared(client: Client) -> ClientSource:
     return get
 
 
-async def _demo(client: Client, store: Store, intake: IntakeService, settings: Settings) -> None:
+async def _demo(
+    client: Client, database: Database, intake: IntakeService, settings: Settings
+) -> None:
     """The sample leads, through the intake like any other; once per data dir, so a
     restart never re-opens a lead that was handled."""
-    if await store.count_accounts() == 0:
+    if await database.accounts.count() == 0:
         accounts = [a for a in read_accounts(SAMPLE_ACCOUNTS) if isinstance(a, Account)]
-        await store.upsert_accounts(accounts)
+        await database.accounts.upsert(accounts)
         console.print(f"imported {len(accounts)} sample CRM accounts")
     lines = [line for line in SAMPLE_LEADS.read_text().splitlines() if line.strip()]
-    submitted = await store.delivery(f"demo:id:{_sample_key(lines[0])}") is not None
+    submitted = await database.deliveries.get(f"demo:id:{_sample_key(lines[0])}") is not None
     if submitted:
         console.print("the sample leads were submitted before: showing where they are now")
     lead_ids = []

@@ -14,7 +14,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner, Result
 
-from activities.store import Store
+from activities.database import Database
 from domain.models import Account
 from domain.rules import RoutingRules
 from starter.cli.main import app
@@ -56,9 +56,9 @@ def decisions(result: Result) -> list[dict[str, Any]]:
 
 def stored_accounts(database: Path) -> dict[str, Account]:
     async def read() -> list[Account]:
-        store = await Store(database).init()
+        store = await Database(database).init()
         try:
-            return await store.all_accounts()
+            return await store.accounts.all()
         finally:
             await store.close()
 

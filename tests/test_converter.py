@@ -15,7 +15,6 @@ from activities.database import Database
 from domain.lifecycle import AssignRequest
 from domain.rules import RoutingRules
 from starter.runtime.codec import LEAD_DATA_CONVERTER, LeadPayloadConverter
-from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from tests.helpers import plan_for
 
 CONVERTER = LEAD_DATA_CONVERTER.payload_converter
@@ -30,7 +29,7 @@ def test_the_json_is_the_pydantic_converters(rules: RoutingRules) -> None:
 def test_one_rule_set_decodes_to_one_shared_copy(rules: RoutingRules) -> None:
     payloads = CONVERTER.to_payloads([rules])
     first = CONVERTER.from_payloads(payloads, [RoutingRules])[0]
-    again = CONVERTER.from_payloads(CONVERTER.to_payloads([rules]), [RoutingRules | None])[0]
+    again = CONVERTER.from_payloads(CONVERTER.to_payloads([rules]), [RoutingRules])[0]
     assert again is first
     assert first == rules == RoutingRules.model_validate_json(payloads[0].data)
 
@@ -40,7 +39,6 @@ def test_other_rules_are_other_copies(rules: RoutingRules) -> None:
     first = CONVERTER.from_payloads(CONVERTER.to_payloads([rules]), [RoutingRules])[0]
     second = CONVERTER.from_payloads(CONVERTER.to_payloads([other]), [RoutingRules])[0]
     assert second is not first and second.version == f"{rules.version}-next"
-    assert CONVERTER.from_payloads(CONVERTER.to_payloads([None]), [RoutingRules | None]) == [None]
 
 
 def test_every_converter_the_sdk_builds_shares_one_json_converter(rules: RoutingRules) -> None:
@@ -68,10 +66,3 @@ async def test_assignment_takes_the_rules_as_an_argument(
 ) -> None:
     request = AssignRequest(lead_id="l1", step=0, plan=plan_for())
     assert (await activities.assign_owner(request, rules)).owner is not None
-
-
-async def test_a_task_scheduled_before_carries_the_rules_inside(
-    activities: AssignmentActivities, rules: RoutingRules
-) -> None:
-    request = AssignRequest(lead_id="l2", step=0, plan=plan_for(), rules=rules)
-    assert (await activities.assign_owner(request)).owner is not None

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from activities.store import Store
+from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.middleware import add_guard
 from starter.api.routes import leads, service, webhooks
@@ -17,7 +17,7 @@ from starter.api.routes.codec import add_codec_routes
 from starter.intake import ClientSource, IntakeService
 
 
-def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI:
+def create_app(config: ApiConfig, database: Database, client: ClientSource) -> FastAPI:
     if not config.insecure and config.missing_secrets():
         raise RuntimeError(
             "the webhook endpoints need their secrets: set "
@@ -25,7 +25,8 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
             + " (or start with --insecure-dev for local development only)"
         )
     intake = IntakeService(
-        store,
+        database.deliveries,
+        database.dead_letters,
         client,
         task_queue=config.task_queue,
         id_key=config.id_key,
@@ -47,7 +48,7 @@ def create_app(config: ApiConfig, store: Store, client: ClientSource) -> FastAPI
         lifespan=lifespan,
     )
     app.state.config = config
-    app.state.store = store
+    app.state.database = database
     app.state.client = client
     app.state.intake = intake
     add_guard(app, config)

@@ -6,7 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from activities.store import Store
+from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.intake import ClientSource, IntakeService
 
@@ -15,8 +15,8 @@ def _config(request: Request) -> ApiConfig:
     return cast(ApiConfig, request.app.state.config)
 
 
-def _store(request: Request) -> Store:
-    return cast(Store, request.app.state.store)
+def _database(request: Request) -> Database:
+    return cast(Database, request.app.state.database)
 
 
 def _client(request: Request) -> ClientSource:
@@ -28,6 +28,6 @@ def _intake(request: Request) -> IntakeService:
 
 
 Config = Annotated[ApiConfig, Depends(_config)]
-AppStore = Annotated[Store, Depends(_store)]
+AppDatabase = Annotated[Database, Depends(_database)]
 Client = Annotated[ClientSource, Depends(_client)]
 Intake = Annotated[IntakeService, Depends(_intake)]

@@ -14,8 +14,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.catalog import RowProblem
+from activities.database import Database, database_url
 from activities.rules_file import load_rules_file
-from activities.store import Store, database_url
 from domain.intake import resolve_lead_id
 from domain.rules import RoutingRules, RulesError
 from starter.runtime.settings import Settings
@@ -83,12 +83,17 @@ def report(problems: list[RowProblem], what: str) -> None:
         err.print(f"[yellow]... and {len(problems) - 20} more bad {what} rows[/yellow]")
 
 
-def existing_store(url: str) -> Store | None:
-    """The database if it exists already; read-only commands never create one."""
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when there is none yet (read-only commands never
+    create one)."""
     resolved = database_url(url)
-    if resolved.startswith("sqlite") and not Path(resolved.split(":///", 1)[-1]).exists():
-        return None
-    return Store(resolved)
+    path = Path(resolved.split(":///", 1)[-1])
+    return path if resolved.startswith("sqlite") and not path.exists() else None
+
+
+def existing_database(url: str) -> Database | None:
+    """The database if it exists already."""
+    return None if missing_sqlite_file(url) else Database(database_url(url))
 
 
 def lead_id_of(email_or_id: str, settings: Settings) -> str:

@@ -11,11 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from activities.store import Store
+from activities.database import Database
 from domain.providers import PROVIDERS
 from starter.cli.common import AddressOpt, DatabaseOpt, JsonOpt, err, settings_for
-from starter.intake import OWN_FIELDS, IntakeService, Rejected, load_mappings
-from starter.runtime.temporal import ClientProvider
+from starter.intake import OWN_FIELDS, Rejected, intake_for
 
 dead_letters_app = typer.Typer(
     help="Authenticated submissions that were rejected: list them, and retry after a fix.",
@@ -32,11 +31,11 @@ def dead_letters_list(
     """Show rejected submissions with the reason each was rejected."""
 
     async def run() -> list[dict[str, object]]:
-        store = await Store(settings_for(database=database).database.url).init()
+        db = await Database(settings_for(database=database).database.url).init()
         try:
-            rows = await store.dead_letters(include_retried=all_)
+            rows = await db.dead_letters.all(include_retried=all_)
         finally:
-            await store.close()
+            await db.close()
         return [r.model_dump(mode="json") for r in rows]
 
     rows = asyncio.run(run())
@@ -67,32 +66,26 @@ def dead_letters_retry(
     settings = settings_for(address, database=database)
 
     async def run() -> str:
-        store = await Store(settings.database.url).init()
+        db = await Database(settings.database.url).init()
         try:
-            letter = await store.dead_letter(letter_id)
+            letter = await db.dead_letters.get(letter_id)
             if letter is None:
                 raise ValueError(
                     f"no dead letter {letter_id} (see `lead-router dead-letters list`)"
                 )
             if letter.retried_at is not None:
                 raise ValueError(f"dead letter {letter_id} was already retried as {letter.lead_id}")
-            intake = IntakeService(
-                store,
-                ClientProvider(settings.temporal),
-                task_queue=settings.temporal.task_queue,
-                id_key=settings.routing.id_key,
-                mappings=load_mappings(settings.api.form_mappings),
-            )
+            intake = intake_for(db, settings)
             body = letter.raw_body.encode("utf-8")
             provider = PROVIDERS.get(letter.source, OWN_FIELDS)
             lead, _ = intake.to_lead(provider, body, letter.source)
             accepted = await intake.record_and_start(
                 letter.source, lead, body, f"dead-letter-{letter_id}"
             )
-            await store.mark_dead_letter_retried(letter_id, accepted.lead_id)
+            await db.dead_letters.mark_retried(letter_id, accepted.lead_id)
             return json.dumps({"lead_id": accepted.lead_id, "status": accepted.status})
         finally:
-            await store.close()
+            await db.close()
 
     try:
         typer.echo(asyncio.run(run()))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from activities.store import Store
+from activities.database import Database
 from domain.lifecycle import FirstActionKind
 from domain.texts import describe_state
 from starter.cli.common import (
@@ -22,9 +22,8 @@ from starter.cli.common import (
     run_client,
     settings_for,
 )
-from starter.intake import OWN_FIELDS, IntakeService, Rejected, load_mappings
+from starter.intake import OWN_FIELDS, Rejected, intake_for
 from starter.runtime.settings import Settings
-from starter.runtime.temporal import ClientProvider
 from workflows.client import lead_status, reassign_lead, record_action
 
 
@@ -59,15 +58,9 @@ def submit(
 
 
 async def _submit(settings: Settings, lines: list[str]) -> int:
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     try:
-        intake = IntakeService(
-            store,
-            ClientProvider(settings.temporal),
-            task_queue=settings.temporal.task_queue,
-            id_key=settings.routing.id_key,
-            mappings=load_mappings(settings.api.form_mappings),
-        )
+        intake = intake_for(database, settings)
         errors = 0
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -90,7 +83,7 @@ async def _submit(settings: Settings, lines: list[str]) -> int:
             )
         return errors
     finally:
-        await store.close()
+        await database.close()
 
 
 def status(

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from activities.catalog import CatalogError, RowProblem, read_accounts
-from activities.store import Store
+from activities.database import Database
 from domain.assign import RosterState
 from domain.models import Account
 from domain.rules import RoutingRules
@@ -23,7 +23,7 @@ from starter.cli.common import (
     JsonOpt,
     RulesOpt,
     err,
-    existing_store,
+    existing_database,
     fail,
     report,
     rules_from,
@@ -34,21 +34,23 @@ owner_app = typer.Typer(help="Change an owner's availability.", no_args_is_help=
 import_app = typer.Typer(help="Import CRM data into the app database.", no_args_is_help=True)
 
 
-async def snapshot(store: Store | None) -> tuple[RosterState, list[Account]]:
+async def snapshot(database: Database | None) -> tuple[RosterState, list[Account]]:
     """The roster's load and the imported accounts; empty when there is no database yet."""
-    if store is None:
+    if database is None:
         return RosterState(), []
     try:
-        await store.init()
-        return await store.load_state(), await store.all_accounts()
+        await database.init()
+        return await database.roster.load_state(), await database.accounts.all()
     finally:
-        await store.close()
+        await database.close()
 
 
 def roster(as_json: JsonOpt = False, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
     """Show teams, members, their load and availability."""
     routing_rules = rules_from(rules)
-    state, _ = asyncio.run(snapshot(existing_store(settings_for(database=database).database.url)))
+    state, _ = asyncio.run(
+        snapshot(existing_database(settings_for(database=database).database.url))
+    )
     data = roster_view(routing_rules, state)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
@@ -118,11 +120,11 @@ def _set_away(owner_id: str, away: bool, rules: Path | None, database: str | Non
         raise fail(f"no owner {owner_id!r} in the roster of {where}")
 
     async def run() -> None:
-        store = await Store(settings.database.url).init()
+        database = await Database(settings.database.url).init()
         try:
-            await store.set_away(owner_id, away)
+            await database.roster.set_away(owner_id, away)
         finally:
-            await store.close()
+            await database.close()
 
     asyncio.run(run())
     typer.echo(f"{owner_id} is now {'away' if away else 'back'}")
@@ -155,9 +157,9 @@ def import_accounts(
         total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
     except OSError as exc:
         raise fail(f"{file}: cannot open: {exc.strerror}") from None
-    store = Store(settings_for(database=database).database.url)
+    target = Database(settings_for(database=database).database.url)
     try:
-        imported, problems = asyncio.run(_import(store, file, max(total, 0)))
+        imported, problems = asyncio.run(_import(target, file, max(total, 0)))
     except CatalogError as exc:
         raise fail(str(exc)) from None
     report(problems, "accounts")
@@ -166,8 +168,8 @@ def import_accounts(
         raise typer.Exit(1)
 
 
-async def _import(store: Store, file: Path, total: int) -> tuple[int, list[RowProblem]]:
-    await store.init()
+async def _import(database: Database, file: Path, total: int) -> tuple[int, list[RowProblem]]:
+    await database.init()
     problems: list[RowProblem] = []
     batch: list[Account] = []
     imported = 0
@@ -188,14 +190,14 @@ async def _import(store: Store, file: Path, total: int) -> tuple[int, list[RowPr
                 else:
                     batch.append(item)
                 if len(batch) >= 1000:
-                    await store.upsert_accounts(batch)
+                    await database.accounts.upsert(batch)
                     imported += len(batch)
                     batch.clear()
                 progress.advance(task)
-            await store.upsert_accounts(batch)
+            await database.accounts.upsert(batch)
             imported += len(batch)
     finally:
-        await store.close()
+        await database.close()
     return imported, problems
 
 

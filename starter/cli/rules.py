@@ -20,7 +20,7 @@ from starter.cli.common import (
     DatabaseOpt,
     RulesOpt,
     err,
-    existing_store,
+    existing_database,
     fail,
     report,
     rules_from,
@@ -66,7 +66,7 @@ def route(
     try:
         directory, problems = load_companies(companies or settings.routing.companies_path)
         report(problems, "companies")
-        state, stored_accounts = asyncio.run(snapshot(existing_store(settings.database.url)))
+        state, stored_accounts = asyncio.run(snapshot(existing_database(settings.database.url)))
         account_list = stored_accounts
         if accounts is not None:
             account_list, problems = _accounts_from_csv(accounts)
@@ -168,7 +168,7 @@ def _accounts(csv_path: Path | None, database: str) -> list[Account]:
         for problem in [r for r in rows if not isinstance(r, Account)][:5]:
             err.print(f"[yellow]skipped[/yellow] {problem}")
         return [r for r in rows if isinstance(r, Account)]
-    _, stored = asyncio.run(snapshot(existing_store(database)))
+    _, stored = asyncio.run(snapshot(existing_database(database)))
     return stored
 
 

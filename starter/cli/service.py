@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from activities.store import Store
+from activities.database import Database
 from starter.api.app import create_app
 from starter.api.config import api_config
 from starter.cli.common import AddressOpt, NamespaceOpt, err, fail, settings_for
@@ -66,11 +66,11 @@ async def serve(
     settings: Settings, *, host: str, port: int, insecure: bool, ui_url: str | None
 ) -> None:
     """Run the HTTP service until cancelled (or Ctrl-C when it owns the loop)."""
-    store = await Store(settings.database.url).init()
+    database = await Database(settings.database.url).init()
     try:
         app = create_app(
             api_config(settings, insecure=insecure, ui_url=ui_url),
-            store,
+            database,
             ClientProvider(settings.temporal),
         )
         server = uvicorn.Server(
@@ -78,7 +78,7 @@ async def serve(
         )
         await server.serve()
     finally:
-        await store.close()
+        await database.close()
 
 
 def api(

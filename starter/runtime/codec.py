@@ -110,12 +110,12 @@ class EncryptionCodec(PayloadCodec):
         return inner
 
 
-_RULES_HINTS = (RoutingRules, RoutingRules | None)
 _DECODED_RULES: dict[bytes, RoutingRules] = {}
 
 
 class _PydanticJSONSharingRules(PydanticJSONPlainPayloadConverter):
-    """Pydantic JSON, with a rule set validated once per distinct content.
+    """Pydantic JSON, with a rule set validated once per distinct content: the one
+    mechanism that shares a lead's pinned rules, on the worker and on replay.
 
     Every lead pins a copy of the same rules (~19 KB), decoded twice per lead: the
     workflow's `load_rules` result and the assignment's argument. Validating them cost
@@ -123,7 +123,7 @@ class _PydanticJSONSharingRules(PydanticJSONPlainPayloadConverter):
     is what validating those bytes gives; rules are frozen, so sharing them is safe."""
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
-        if type_hint not in _RULES_HINTS or payload.data == b"null":
+        if type_hint is not RoutingRules:
             return super().from_payload(payload, type_hint)
         rules = _DECODED_RULES.get(payload.data)
         if rules is None:

@@ -26,7 +26,7 @@ import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from activities.store import AssignmentRow
+from activities.database.tables import AssignmentRow
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
 from starter.intake import ClientSource
@@ -182,7 +182,9 @@ class Api:
         )
 
     async def first_assignments(self, lead_id: str) -> list[AssignmentRow]:
-        return [row for row in await self.lab.store.assignments_for(lead_id) if row.step == 0]
+        return [
+            row for row in await self.lab.store.roster.assignments_for(lead_id) if row.step == 0
+        ]
 
 
 ApiFactory = Callable[..., Awaitable[Api]]

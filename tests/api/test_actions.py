@@ -91,7 +91,7 @@ async def test_reassign_changes_the_owner(api: ApiFactory) -> None:
     assert moved.json()["owner"] == to
     after = (await app.lead(lead_id)).json()
     assert after["owner"] == to and after["decisions"][-1]["kind"] == "manual"
-    rows = await app.lab.store.assignments_for(lead_id)
+    rows = await app.lab.store.roster.assignments_for(lead_id)
     assert [(r.step, r.owner_id) for r in rows] == [(0, owner), (1, to)]
 
     old_owner = await act(app, lead_id, {"owner_id": owner, "action": "first_touch"})

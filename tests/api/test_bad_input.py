@@ -69,7 +69,7 @@ async def test_a_rejected_submission_is_a_422_and_a_dead_letter(
     else:
         assert [p["field"] for p in problems] == fields
     assert all(words.lower() in p["message"].lower() for p in problems), problems
-    letters = await app.lab.store.dead_letters()
+    letters = await app.lab.store.dead_letters.all()
     assert [letter.id for letter in letters] == [answer["dead_letter_id"]]
     letter = letters[0]
     assert letter.source == endpoint
@@ -86,10 +86,10 @@ async def test_bad_or_missing_signatures_are_401_and_never_dead_lettered(api: Ap
         for signature in (None, "sha256=deadbeef", "garbage"):
             response = await getattr(app, endpoint)(body, signature=signature)
             assert response.status_code == 401, (endpoint, signature, response.text)
-    assert await app.lab.store.dead_letters(include_retried=True) == []
+    assert await app.lab.store.dead_letters.all(include_retried=True) == []
     signed = await app.forms(body)
     assert signed.status_code == 422
-    assert len(await app.lab.store.dead_letters()) == 1
+    assert len(await app.lab.store.dead_letters.all()) == 1
 
 
 def padded(email: str, size: int) -> bytes:
@@ -109,7 +109,7 @@ async def test_a_body_over_64_kib_is_413_with_a_content_length(api: ApiFactory) 
     assert "64 KiB" in response.json()["detail"]
     just_fits = await app.forms(padded(unique_email(), KIB_64))
     assert just_fits.status_code == 202, just_fits.text
-    assert await app.lab.store.count_deliveries() == {"started": 1}
+    assert await app.lab.store.deliveries.count_by_status() == {"started": 1}
 
 
 async def test_a_chunked_body_over_64_kib_is_413(api: ApiFactory) -> None:
@@ -130,7 +130,7 @@ async def test_a_chunked_body_over_64_kib_is_413(api: ApiFactory) -> None:
     assert "content-length" not in request.headers
     response = await app.http.send(request)
     assert response.status_code == 413, response.text
-    assert await app.lab.store.count_deliveries() == {}
+    assert await app.lab.store.deliveries.count_by_status() == {}
 
     small = padded(unique_email(), 2000)
 
@@ -177,4 +177,4 @@ async def test_an_impossible_hubspot_submitted_at_does_not_lose_the_lead(
                "fields": [{"name": "email", "value": unique_email()}]}  # fmt: skip
     response = await app.hubspot(payload)
     assert response.status_code == 202, (response.status_code, response.text)
-    assert await app.lab.store.count_deliveries() == {"started": 1}
+    assert await app.lab.store.deliveries.count_by_status() == {"started": 1}

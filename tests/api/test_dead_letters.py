@@ -81,7 +81,7 @@ async def test_fix_the_mapping_then_retry_routes_the_lead_once(
     still_bad = await cli(app, "dead-letters", "retry", str(letter_id))
     assert still_bad.code == 1, (still_bad.out, still_bad.err)
     assert "still rejected" in still_bad.err and "email" in still_bad.err
-    assert [d.id for d in await app.lab.store.dead_letters()] == [letter_id]
+    assert [d.id for d in await app.lab.store.dead_letters.all()] == [letter_id]
 
     mapping_file = tmp_path / "mappings.yaml"
     mapping_file.write_text(MAPPING_YAML)
@@ -94,15 +94,15 @@ async def test_fix_the_mapping_then_retry_routes_the_lead_once(
     assert state["lead_type"] == "partner_inquiry"
     assert state["team"] == "partnerships" and state["owner"] in PARTNERSHIPS
     assert len(await app.first_assignments(lead_id)) == 1
-    letter = await app.lab.store.dead_letter(letter_id)
+    letter = await app.lab.store.dead_letters.get(letter_id)
     assert letter is not None and letter.retried_at is not None and letter.lead_id == lead_id
-    assert await app.lab.store.dead_letters() == []
+    assert await app.lab.store.dead_letters.all() == []
 
     again = await cli(app, "dead-letters", "retry", str(letter_id), mappings=mapping_file)
     assert again.code == 2, (again.out, again.err)
     assert "already retried" in again.err and lead_id in again.err
-    assert await app.lab.store.count_deliveries() == {"started": 1}
-    assert len(await app.lab.store.assignments_for(lead_id)) == 1
+    assert await app.lab.store.deliveries.count_by_status() == {"started": 1}
+    assert len(await app.lab.store.roster.assignments_for(lead_id)) == 1
     final = await app.lead(lead_id)
     assert final.json()["resubmissions"] == []
 
@@ -119,4 +119,4 @@ async def test_the_service_with_the_fixed_mapping_takes_the_same_form(api: ApiFa
     assert accepted.status_code == 202, accepted.text
     state = await app.routed(accepted.json()["lead_id"])
     assert state["team"] == "partnerships"
-    assert await app.lab.store.dead_letters(include_retried=True) == []
+    assert await app.lab.store.dead_letters.all(include_retried=True) == []

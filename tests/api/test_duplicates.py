@@ -44,7 +44,7 @@ async def routed_once_without_resubmission(app: Api, first: httpx.Response) -> d
     assert state["resubmissions"] == []
     rows = await app.first_assignments(lead_id)
     assert len(rows) == 1, rows
-    assert len(await app.lab.store.assignments_for(lead_id)) == 1
+    assert len(await app.lab.store.roster.assignments_for(lead_id)) == 1
     return state
 
 
@@ -111,7 +111,7 @@ async def test_an_identical_body_after_the_window_is_a_new_submission(api: ApiFa
     assert second.json()["duplicate"] is False
     assert second.json()["workflow_id"] == first.json()["workflow_id"]
     state = await app.until(lead_id, lambda s: len(s.get("resubmissions", [])) == 1, timeout=5)
-    assert len(await app.lab.store.assignments_for(lead_id)) == 1
+    assert len(await app.lab.store.roster.assignments_for(lead_id)) == 1
     assert state["owner"] == (await app.first_assignments(lead_id))[0].owner_id
 
 
@@ -159,10 +159,10 @@ async def test_a_new_submission_joins_the_open_lead(api: ApiFactory) -> None:
     state = await app.until(lead_id, lambda s: len(s.get("resubmissions", [])) == 1, timeout=10)
     assert state["resubmissions"][0]["lead_type"] == "pricing"
     assert state["owner"] == routed["owner"]
-    rows = await app.lab.store.assignments_for(lead_id)
+    rows = await app.lab.store.roster.assignments_for(lead_id)
     assert [(r.step, r.owner_id) for r in rows] == [(0, routed["owner"])]
     # the same address through another provider joins the same lead too
     other = await app.typeform(typeform(email, f"evt-join-{email}"))
     assert other.status_code == 202 and other.json()["workflow_id"] == lead_id
     await app.until(lead_id, lambda s: len(s.get("resubmissions", [])) == 2, timeout=10)
-    assert len(await app.lab.store.assignments_for(lead_id)) == 1
+    assert len(await app.lab.store.roster.assignments_for(lead_id)) == 1

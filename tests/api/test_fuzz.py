@@ -220,12 +220,12 @@ async def fuzz_app(api: ApiFactory) -> Api:
 @example(d=PAST_YEAR_9999)  # found by this test; random search hits it rarely
 async def test_no_delivery_is_a_5xx_or_lost(fuzz_app: Api, d: Delivery) -> None:
     app = fuzz_app
-    letters_before = len(await app.lab.store.dead_letters(include_retried=True))
+    letters_before = len(await app.lab.store.dead_letters.all(include_retried=True))
     response = await app.http.post(PATHS[d.endpoint], content=d.body, headers=headers_for(app, d))
     code = response.status_code
     assert code < 500, response.text
     event(f"{d.endpoint} -> {code}")
-    letters = await app.lab.store.dead_letters(include_retried=True)
+    letters = await app.lab.store.dead_letters.all(include_retried=True)
     if not d.json_typed:
         assert code == 415, response.text
     elif not d.authenticated:
@@ -233,13 +233,13 @@ async def test_no_delivery_is_a_5xx_or_lost(fuzz_app: Api, d: Delivery) -> None:
     elif code in (200, 202):
         answer = response.json()
         assert answer["duplicate"] is (code == 200)
-        delivery = await app.lab.store.latest_delivery_for(answer["lead_id"])
+        delivery = await app.lab.store.deliveries.latest_for(answer["lead_id"])
         assert delivery is not None, answer
         if code == 202:
             assert answer["status"] == "started" and delivery.status == "started"
     else:
         assert code == 422, response.text
-        letter = await app.lab.store.dead_letter(response.json()["dead_letter_id"])
+        letter = await app.lab.store.dead_letters.get(response.json()["dead_letter_id"])
         assert letter is not None and letter.source == d.endpoint
         assert letter.raw_body == d.body.decode("utf-8", "replace")
         assert len(letters) == letters_before + 1

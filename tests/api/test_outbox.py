@@ -61,7 +61,7 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
             assert answer.json()["status"] == "queued", answer.text
             assert answer.json()["lead_id"] == lead_id_of(email)
             assert answer.json()["duplicate"] is False
-        assert await app.lab.store.count_deliveries() == {"started": 1, "queued": LEADS}
+        assert await app.lab.store.deliveries.count_by_status() == {"started": 1, "queued": LEADS}
         during = await asyncio.gather(*(app.lead(lead_id_of(e)) for e in emails))
 
         server = DevServer(data_dir, port, ui_port)
@@ -72,7 +72,7 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
         states = await asyncio.gather(*(app.routed(lead_id_of(e), timeout=60) for e in emails))
         assert all(s["team"] == "mm-us-east" for s in states), states
         first_rows = [await app.first_assignments(lead_id_of(e)) for e in emails]
-        deliveries = await app.lab.store.count_deliveries()
+        deliveries = await app.lab.store.deliveries.count_by_status()
         started = deliveries.get("started", 0) - 1  # less the lead from before the outage
         lost = sum(1 for rows in first_rows if not rows)
         doubled = sum(1 for rows in first_rows if len(rows) > 1)
@@ -82,7 +82,7 @@ async def test_leads_posted_during_an_outage_route_exactly_once_after_it(
         assert (started, lost, doubled) == (LEADS, 0, 0)
         assert deliveries == {"started": LEADS + 1}
         for email, state in zip(emails, states, strict=True):
-            rows = await app.lab.store.assignments_for(lead_id_of(email))
+            rows = await app.lab.store.roster.assignments_for(lead_id_of(email))
             assert [(r.step, r.owner_id) for r in rows] == [(0, state["owner"])]
             assert state["resubmissions"] == []
 
@@ -105,7 +105,7 @@ async def test_temporal_never_reachable_queues_and_says_so(api: ApiFactory) -> N
     posted = await app.forms(demo(email))
     assert posted.status_code == 202, posted.text
     assert posted.json()["status"] == "queued"
-    assert await app.lab.store.count_deliveries() == {"queued": 1}
+    assert await app.lab.store.deliveries.count_by_status() == {"queued": 1}
     health = await app.http.get("/healthz")
     assert health.status_code == 503
     assert health.json()["database"] == "ok"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from activities.store import Store
+from activities.database import Database
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
 from tests.api.conftest import ApiFactory, as_body, base_config, lead_id_of, unique_email
@@ -92,7 +92,7 @@ async def test_healthz_is_503_when_the_database_cannot_be_opened(
     app = await api()
     not_a_file = tmp_path / "a-directory-not-a-database"
     not_a_file.mkdir()
-    broken = Store(not_a_file)
+    broken = Database(not_a_file)
 
     async def lab_client() -> Client:
         return app.lab.client

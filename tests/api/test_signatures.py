@@ -38,7 +38,7 @@ def typeform_payload(email: str) -> dict[str, Any]:
 
 async def test_each_scheme_over_http_good_missing_and_wrong(api: ApiFactory) -> None:
     app = await api()
-    before = len(await app.lab.store.dead_letters(include_retried=True))
+    before = len(await app.lab.store.dead_letters.all(include_retried=True))
     cases = [
         (app.forms, forms_payload, "sha256=" + "0" * 64),
         (app.hubspot, hubspot_payload, "HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw="),
@@ -52,7 +52,7 @@ async def test_each_scheme_over_http_good_missing_and_wrong(api: ApiFactory) -> 
         accepted = await post(payload(unique_email()))
         assert accepted.status_code == 202, (post.__name__, accepted.text)
     # a refused signature is not an authenticated submission: nothing to keep
-    assert len(await app.lab.store.dead_letters(include_retried=True)) == before
+    assert len(await app.lab.store.dead_letters.all(include_retried=True)) == before
 
 
 async def test_a_signature_for_another_body_is_refused(api: ApiFactory) -> None:

@@ -22,7 +22,7 @@ import yaml
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from activities.store import Store
+from activities.database import Database
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction, LeadState
 from starter.devserver import DevServer, free_port
@@ -158,13 +158,13 @@ async def drive_to_the_end(
 
 async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
     """Counts for the closing note, from the workflows and the app database."""
-    store = await Store(database).init()
+    store = await Database(database).init()
     try:
         held: Counter[str] = Counter()
         double = 0
         mismatched = 0
         for lead_id, state in states.items():
-            rows = await store.assignments_for(lead_id)
+            rows = await store.roster.assignments_for(lead_id)
             steps = Counter(r.step for r in rows)
             double += sum(1 for c in steps.values() if c > 1)
             recorded = {d.step: d.owner for d in state.decisions}
@@ -174,7 +174,7 @@ async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
             for row in rows:
                 if not row.released and row.owner_id:
                     held[row.owner_id] += 1
-        roster = await store.load_state()
+        roster = await store.roster.load_state()
         loads = Counter({o: s.open_leads for o, s in roster.owners.items() if s.open_leads})
     finally:
         await store.close()

@@ -24,8 +24,8 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
 from domain.models import Account
 from starter.devserver import server_flags
@@ -215,8 +215,8 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
     path, rules = PATHS[name]
     rules_path = work / f"{name}.yaml"
     rules_path.write_text(rules() if rules else rules_yaml())
-    store = await Store(work / f"{name}.db").init()
-    await store.upsert_accounts(ACCOUNTS)
+    store = await Database(work / f"{name}.db").init()
+    await store.accounts.upsert(ACCOUNTS)
     acts = LeadActivities(store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES)
     task_queue = f"corpus-{uuid.uuid4().hex[:8]}"
     try:

@@ -19,6 +19,7 @@ async def _no_client() -> Any:
 def intake(mappings: FormMappings | None = None) -> IntakeService:
     return IntakeService(
         None,  # type: ignore[arg-type]  # to_lead never touches the database
+        None,  # type: ignore[arg-type]
         _no_client,
         task_queue="q",
         id_key="k",

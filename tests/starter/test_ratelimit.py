@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from activities.store import Store
+from activities.database import Database
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
 from starter.api.ratelimit import RateLimiter
@@ -38,7 +38,7 @@ def test_memory_is_bounded() -> None:
 
 
 async def test_webhooks_answer_429_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    store = await Store(tmp_path / "app.db").init()
+    store = await Database(tmp_path / "app.db").init()
     app = create_app(
         ApiConfig(task_queue="q", id_key="k", insecure=True, rate_limit_per_minute=6), store,
         _no_temporal,

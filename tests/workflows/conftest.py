@@ -19,8 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
 
+from activities.database import Database
 from activities.lead_activities import LeadActivities
-from activities.store import Store
 from domain.intake import parse_submission
 from domain.lifecycle import LeadState
 from domain.models import Account
@@ -68,7 +68,7 @@ class Lab:
 
     env: WorkflowEnvironment
     client: Client
-    store: Store
+    store: Database
     acts: LeadActivities
     task_queue: str
     rules_path: Path
@@ -124,9 +124,9 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
-        store = await Store(tmp_path / f"app-{len(labs)}.db").init()
+        store = await Database(tmp_path / f"app-{len(labs)}.db").init()
         if accounts:
-            await store.upsert_accounts(accounts)
+            await store.accounts.upsert(accounts)
         acts = LeadActivities(
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
             slack_webhook_url=slack_webhook_url,

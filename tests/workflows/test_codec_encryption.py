@@ -12,7 +12,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
-from activities.store import Store
+from activities.database import Database
 from domain.intake import parse_submission
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
@@ -47,7 +47,7 @@ async def test_encrypted_lead_routes_and_its_history_has_no_plaintext(lab: LabFa
     assert "encryption-key-id" in raw
 
     # the codec server decrypts the same payloads for the Web UI, with the token only
-    store = await Store(":memory:").init()
+    store = await Database(":memory:").init()
     app = create_app(
         ApiConfig(task_queue="q", id_key="k", insecure=True, codec_keys=keys,
                   codec_token="tok", codec_origin="http://ui.example"),

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from activities.store import Store
+from activities.database import Database
 from domain.providers.forms import sign_generic
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
@@ -58,8 +58,8 @@ async def test_locked_database_delays_but_never_half_writes(lab: LabFactory) -> 
         blocker.execute("COMMIT")
         blocker.close()
     state = await lab_.until(handle, lambda s: s.owner is not None, timeout=90)
-    rows = await lab_.store.assignments_for(handle.id)
-    load = await lab_.store.load_state()
+    rows = await lab_.store.roster.assignments_for(handle.id)
+    load = await lab_.store.roster.load_state()
     print(
         f"\n[database locked] assignments={len(rows)} open_leads={load.owners[state.owner].open_leads}"
     )
@@ -76,7 +76,7 @@ async def test_fifty_identical_webhooks_at_once_start_one_workflow(lab: LabFacto
 
     config = ApiConfig(task_queue=lab_.task_queue, id_key="test-key", webhook_secret=secret,
                        hubspot_secret=secret, typeform_secret=secret, rate_limit_per_minute=0)  # fmt: skip
-    store = await Store(lab_.store.url).init()
+    store = await Database(lab_.store.url).init()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(config, store, client_source),
                                            host="127.0.0.1", port=port, log_level="error"))  # fmt: skip
@@ -101,7 +101,7 @@ async def test_fifty_identical_webhooks_at_once_start_one_workflow(lab: LabFacto
     assert codes == [200] * 49 + [202] and len(ids) == 1
     (workflow_id,) = ids
     state = await lab_.routed(lab_.client.get_workflow_handle(workflow_id))  # type: ignore[arg-type]
-    rows = await lab_.store.assignments_for(workflow_id)
+    rows = await lab_.store.roster.assignments_for(workflow_id)
     print(f"\n[50 identical webhooks] accepted={codes.count(202)} duplicates={codes.count(200)} "
           f"workflows={len(ids)} assignments={len(rows)} resubmissions={len(state.resubmissions)}")  # fmt: skip
     assert len(rows) == 1 and state.resubmissions == []

@@ -34,7 +34,7 @@ REVIEW = ["priya.haddad", "quinn.silva"]
 
 
 async def open_leads(lab_store, owner: str) -> int:  # type: ignore[no-untyped-def]
-    state = await lab_store.load_state()
+    state = await lab_store.roster.load_state()
     return state.owners[owner].open_leads if owner in state.owners else 0
 
 
@@ -92,7 +92,7 @@ async def test_every_escalation_level_then_unowned_review(lab: LabFactory) -> No
     await lab_.env.fast_forward(handle, timedelta(days=30))  # type: ignore[attr-defined]
     state = await lab_.until(handle, lambda s: True)
     assert state.status is LeadStatus.unowned_review
-    notes = await lab_.store.notifications_for(handle.id)
+    notes = await lab_.store.outbox.for_lead(handle.id)
     kinds = [n.kind for n in notes]
     assert kinds.count("assigned") == 4
     assert "escalation_alert" in kinds and "unowned_alert" in kinds
@@ -165,7 +165,7 @@ async def test_duplicate_submission_joins_and_may_tighten_the_sla(lab: LabFactor
     assert len(state.decisions) == 1 and state.owner == state.decisions[0].owner
     assert state.sla_due_at is not None
     assert state.sla_due_at - state.resubmissions[0].at == timedelta(minutes=30)
-    assignments = await lab_.store.assignments_for(first.id)
+    assignments = await lab_.store.roster.assignments_for(first.id)
     assert len(assignments) == 1
 
 

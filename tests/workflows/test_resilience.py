@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.store import AssignmentRow
+from activities.database.tables import AssignmentRow
 from domain.lifecycle import FirstAction, LeadState, LeadStatus, OwnerUnavailable, ReassignRequest
 from tests.workflows.conftest import Lab, LabFactory
 from workflows.client import LeadHandle, lead_status
@@ -81,7 +81,7 @@ async def test_slack_gets_the_message_in_its_format(lab: LabFactory, slack: Fake
     post = slack.posts[0]
     assert isinstance(post["text"], str) and state.owner in post["text"]
     assert isinstance(post["blocks"], list) and post["blocks"][0]["type"] == "section"  # type: ignore[index]
-    notes = await lab_.store.notifications_for(handle.id)
+    notes = await lab_.store.outbox.for_lead(handle.id)
     assert [(n.kind, n.slack_status) for n in notes] == [("assigned", "sent")]
 
 
@@ -97,7 +97,7 @@ async def test_slack_down_never_blocks_routing(lab: LabFactory, slack: FakeSlack
             break
         await asyncio.sleep(0.05)
     assert slack.failures >= 2
-    notes = await lab_.store.notifications_for(handle.id)
+    notes = await lab_.store.outbox.for_lead(handle.id)
     assert len(notes) == 1 and notes[0].slack_status == "pending" and notes[0].slack_attempts >= 2
     # the owner can act while Slack is still down; and when Slack is back, it is sent once
     slack.down = False
@@ -151,7 +151,7 @@ async def test_worker_replaced_mid_wait_finishes_the_lead(lab: LabFactory, tmp_p
     finally:
         if first.poll() is None:
             first.kill()
-    rows = await lab_.store.assignments_for(handle.id)
+    rows = await lab_.store.roster.assignments_for(handle.id)
     assert [r.step for r in rows] == [0, 1] and all(r.released for r in rows)
 
 
@@ -258,7 +258,7 @@ async def test_no_lead_ever_ends_unowned_over_random_timings(lab: LabFactory) ->
             held[row.owner_id] = held.get(row.owner_id, 0) + 1
             per_lead[row.lead_id] = per_lead.get(row.lead_id, 0) + 1
     assert all(n == 1 for n in per_lead.values()), "a lead is held by two owners at once"
-    state = await lab_.store.load_state()
+    state = await lab_.store.roster.load_state()
     loads = {o: s.open_leads for o, s in state.owners.items() if s.open_leads}
     assert loads == held
     open_leads = sum(1 for f in finals if f.status is not LeadStatus.actioned and f.owner)

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.lifecycle import FirstActionKind
-from starter.api.deps import AppStore, Client, Config
+from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import bearer_matches, error
 from workflows.client import lead_status, reassign_lead, record_action
 
@@ -30,13 +30,13 @@ def _json(model: BaseModel) -> Response:
 
 
 @router.get("/{lead_id}")
-async def get_lead(lead_id: str, store: AppStore, client: Client) -> Response:
+async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Response:
     """The lead's status query: owner, team, SLA deadline, every decision so far."""
     try:
         state = await lead_status(await client(), lead_id)
     except (RPCError, ConnectionError) as exc:
         # not started yet (or Temporal is down): a queued delivery is still an answer
-        delivery = await store.latest_delivery_for(lead_id)
+        delivery = await database.deliveries.latest_for(lead_id)
         if delivery is not None and delivery.status != "started":
             return JSONResponse({"lead_id": lead_id, "status": "queued"})
         if isinstance(exc, RPCError) and exc.status is RPCStatusCode.NOT_FOUND:

@@ -8,13 +8,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from starter.api.deps import AppStore, Client
+from starter.api.deps import AppDatabase, Client
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/healthz")
-async def healthz(store: AppStore, client: Client) -> JSONResponse:
+async def healthz(database: AppDatabase, client: Client) -> JSONResponse:
     """Temporal and database reachability; 503 if either is down."""
     checks: dict[str, str] = {}
     try:
@@ -24,7 +24,7 @@ async def healthz(store: AppStore, client: Client) -> JSONResponse:
     except Exception as exc:  # any failure means "not reachable", with why
         checks["temporal"] = f"unreachable: {exc}"
     try:
-        async with store.engine.connect() as conn:
+        async with database.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
