@@ -9,6 +9,10 @@ from domain.plan import plan
 from domain.rules import RoutingRules
 
 
+_FROM_CLASSIFICATION = ("lead_type", "intent", "tier", "fit", "territory")
+_FROM_ASSIGNMENT = ("team", "owner", "method")
+
+
 def decide(
     lead: Lead, enrichment: Enrichment, rules: RoutingRules, state: RosterState
 ) -> RoutingDecision:
@@ -19,14 +23,8 @@ def decide(
         lead_id=lead.lead_id,
         email=lead.email,
         rules_version=rules.version,
-        lead_type=cls.lead_type,
-        intent=cls.intent,
-        tier=cls.tier,
-        fit=cls.fit,
-        territory=cls.territory,
-        team=assignment.team,
-        owner=assignment.owner,
-        method=assignment.method,
+        **{name: getattr(cls, name) for name in _FROM_CLASSIFICATION},
+        **{name: getattr(assignment, name) for name in _FROM_ASSIGNMENT},
         sla_seconds=routing.sla_seconds,
         rule_ids=routing.rule_ids,
         reasons=routing.reasons + assignment.reasons,

@@ -37,11 +37,8 @@ class PlanView(BaseModel):
     @classmethod
     def of(cls, routing: RoutingPlan) -> PlanView:
         return cls(
-            rules_version=routing.rules_version,
-            rule_ids=routing.rule_ids,
-            team=routing.team,
             owner=routing.preferred_owner,
-            sla_seconds=routing.sla_seconds,
+            **routing.model_dump(include={"rules_version", "rule_ids", "team", "sla_seconds"}),
         )
 
     @property

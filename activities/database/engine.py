@@ -21,10 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 _READ_ONLY = "lead_router_read_only"
 T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
 
 def database_url(value: str | Path) -> str:
@@ -127,6 +128,14 @@ class Transactions:
                 if "locked" not in str(exc):
                     raise
         return await self.read(work)
+
+    async def rows_of_lead(self, model: type[M], lead_id: str, order_by: Any) -> list[M]:
+        """Every row of `model` for one lead, in order: an inspection read (the CLI, the
+        tests), on the async engine."""
+        statement = select(model).where(model.lead_id == lead_id).order_by(order_by)  # type: ignore[attr-defined]
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(statement)).all()
+        return [model.model_validate(r._mapping) for r in found]
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -61,15 +61,7 @@ class Outbox:
         )
 
     async def for_lead(self, lead_id: str) -> list[NotificationRow]:
-        async with self._tx.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(NotificationRow)
-                    .where(NotificationRow.lead_id == lead_id)
-                    .order_by(col(NotificationRow.id))
-                )
-            ).all()
-        return [NotificationRow.model_validate(r._mapping) for r in rows]
+        return await self._tx.rows_of_lead(NotificationRow, lead_id, col(NotificationRow.id))
 
 
 def _notification(conn: Connection, lead_id: str, step: int, kind: str) -> NotificationRow | None:

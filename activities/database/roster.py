@@ -121,15 +121,7 @@ class Roster:
         return await self._tx.write(work)
 
     async def assignments_for(self, lead_id: str) -> list[AssignmentRow]:
-        async with self._tx.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(AssignmentRow)
-                    .where(AssignmentRow.lead_id == lead_id)
-                    .order_by(col(AssignmentRow.step))
-                )
-            ).all()
-        return [AssignmentRow.model_validate(r._mapping) for r in rows]
+        return await self._tx.rows_of_lead(AssignmentRow, lead_id, col(AssignmentRow.step))
 
 
 def _lock_roster(conn: Connection) -> None:

@@ -14,9 +14,7 @@ from domain.providers.base import (
     SignedRequest,
 )
 
-PROVIDERS: dict[str, Provider] = {
-    p.name: p for p in (forms.PROVIDER, hubspot.PROVIDER, typeform.PROVIDER)
-}
+PROVIDERS: dict[str, Provider] = {p.name: p for p in map(Provider.of, (forms, hubspot, typeform))}
 
 __all__ = [
     "PROVIDERS",

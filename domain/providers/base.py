@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -103,6 +104,8 @@ class SignedRequest:
 
 @dataclass(frozen=True)
 class Provider:
+    """A provider module, as the webhook route and the intake use it."""
+
     name: str  # the webhook's path (/webhooks/NAME) and the source recorded on the lead
     title: str
     secret_setting: str  # the field of the API settings that holds its secret
@@ -110,7 +113,19 @@ class Provider:
     signature_headers: tuple[str, ...]
     verify: Callable[[str, SignedRequest], None]
     parse: Callable[[Any, FormMappings], ProviderSubmission]
-    description: str
+    description: str  # the module's docstring, shown in the API's docs
+
+    @classmethod
+    def of(cls, module: ModuleType) -> Provider:
+        """From a provider module: its NAME, TITLE, SECRET_SETTING, SECRET_ENV,
+        SIGNATURE_HEADERS, `verify` and `parse`."""
+        named = ("name", "title", "secret_setting", "secret_env", "signature_headers")
+        return cls(
+            **{field: getattr(module, field.upper()) for field in named},
+            verify=module.verify,
+            parse=module.parse,
+            description=" ".join((module.__doc__ or "").split()),
+        )
 
 
 def hmac_sha256(secret: str, message: bytes) -> bytes:

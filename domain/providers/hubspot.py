@@ -9,19 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from domain.providers.base import (
-    FormMapping,
-    FormMappings,
-    PayloadError,
-    Provider,
-    ProviderSubmission,
-    SignatureError,
-    SignedRequest,
-    apply_mapping,
-    as_text,
-    hmac_sha256,
-    require_object,
-)
+from domain.providers import base
+
+NAME = "hubspot"
+TITLE = "HubSpot form submission"
+SECRET_SETTING = "hubspot_secret"
+SECRET_ENV = "LEAD_ROUTER_HUBSPOT_SECRET"
+SIGNATURE_HEADERS = ("X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp")
 
 MAX_AGE_MS = 5 * 60 * 1000
 SIGNATURE = "x-hubspot-signature-v3"
@@ -65,7 +59,7 @@ _DECODED_IN_URI = (
 
 def sign_hubspot_v3(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:
     message = method.upper().encode() + uri.encode() + body + timestamp.encode()
-    return base64.b64encode(hmac_sha256(secret, message)).decode()
+    return base64.b64encode(base.hmac_sha256(secret, message)).decode()
 
 
 def hubspot_uri(uri: str) -> str:
@@ -84,20 +78,20 @@ def verify_hubspot_v3(
     now_ms: int,
 ) -> None:
     if not signature or not timestamp:
-        raise SignatureError("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
+        raise base.SignatureError("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
     if not timestamp.strip().isdigit():
-        raise SignatureError("X-HubSpot-Request-Timestamp is not milliseconds since the epoch")
+        raise base.SignatureError("X-HubSpot-Request-Timestamp is not milliseconds since the epoch")
     age = now_ms - int(timestamp)
     if age > MAX_AGE_MS:
-        raise SignatureError("X-HubSpot-Request-Timestamp is older than 5 minutes")
+        raise base.SignatureError("X-HubSpot-Request-Timestamp is older than 5 minutes")
     if age < -MAX_AGE_MS:
-        raise SignatureError("X-HubSpot-Request-Timestamp is in the future")
+        raise base.SignatureError("X-HubSpot-Request-Timestamp is in the future")
     expected = sign_hubspot_v3(secret, method, hubspot_uri(uri), body, timestamp.strip())
     if not hmac.compare_digest(expected, signature.strip()):
-        raise SignatureError("X-HubSpot-Signature-v3 does not match the request")
+        raise base.SignatureError("X-HubSpot-Signature-v3 does not match the request")
 
 
-def verify(secret: str, request: SignedRequest) -> None:
+def verify(secret: str, request: base.SignedRequest) -> None:
     verify_hubspot_v3(
         secret,
         request.method,
@@ -109,11 +103,11 @@ def verify(secret: str, request: SignedRequest) -> None:
     )
 
 
-def parse(payload: Any, mappings: FormMappings) -> ProviderSubmission:
-    payload = require_object(payload)
+def parse(payload: Any, mappings: base.FormMappings) -> base.ProviderSubmission:
+    payload = base.require_object(payload)
     fields = payload.get("fields")
     if not isinstance(fields, list):
-        raise PayloadError([("fields", "must be a list of {name, value} pairs")])
+        raise base.PayloadError([("fields", "must be a list of {name, value} pairs")])
     raw: dict[str, Any] = {}
     problems = []
     for i, pair in enumerate(fields):
@@ -122,13 +116,13 @@ def parse(payload: Any, mappings: FormMappings) -> ProviderSubmission:
             continue
         raw[pair["name"]] = pair.get("value")
     if problems:
-        raise PayloadError(problems)
-    form_id = as_text(payload.get("formId") or payload.get("formGuid"))
-    mapping = mappings.for_form(PROVIDER.name, form_id)
+        raise base.PayloadError(problems)
+    form_id = base.as_text(payload.get("formId") or payload.get("formGuid"))
+    mapping = mappings.for_form(NAME, form_id)
     renames = {**HUBSPOT_DEFAULTS, **(mapping.fields if mapping else {})}
-    out = apply_mapping(
+    out = base.apply_mapping(
         raw,
-        FormMapping(
+        base.FormMapping(
             fields={k: v for k, v in renames.items() if k in raw},
             defaults=mapping.defaults if mapping else {},
         ),
@@ -144,19 +138,5 @@ def parse(payload: Any, mappings: FormMappings) -> ProviderSubmission:
             out["submitted_at"] = datetime.fromtimestamp(submitted / 1000, UTC).isoformat()
         except (ValueError, OSError, OverflowError):
             notes.append(f"submittedAt {submitted} is not a time; ignored")
-    delivery = as_text(payload.get("submissionId") or payload.get("conversionId"))
-    return ProviderSubmission(out, delivery, form_id, notes)
-
-
-PROVIDER = Provider(
-    name="hubspot",
-    title="HubSpot form submission",
-    secret_setting="hubspot_secret",
-    secret_env="LEAD_ROUTER_HUBSPOT_SECRET",
-    signature_headers=("X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp"),
-    verify=verify,
-    parse=parse,
-    description="HubSpot's form submission: `fields` as {name, value} pairs. Signed with "
-    "HubSpot's v3 signature (X-HubSpot-Signature-v3, X-HubSpot-Request-Timestamp, stale "
-    "after 5 minutes) with your app's client secret.",
-)
+    delivery = base.as_text(payload.get("submissionId") or payload.get("conversionId"))
+    return base.ProviderSubmission(out, delivery, form_id, notes)

@@ -103,6 +103,18 @@ def lead_id_of(email_or_id: str, settings: Settings) -> str:
         raise fail(str(exc)) from None
 
 
+def run_on_lead(
+    lead: str,
+    address: str | None,
+    namespace: str | None,
+    job: Callable[[Client, str], Awaitable[T]],
+) -> T:
+    """Resolve the lead (an email or an id), then run `job(client, lead_id)`."""
+    settings = settings_for(address, namespace)
+    lead_id = lead_id_of(lead, settings)
+    return run_client(settings, lambda client: job(client, lead_id))
+
+
 def run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
     """Connect, run the job, and turn Temporal's errors into a line a person can act on."""
 

@@ -18,8 +18,7 @@ from starter.cli.common import (
     LeadArg,
     NamespaceOpt,
     fail,
-    lead_id_of,
-    run_client,
+    run_on_lead,
     settings_for,
 )
 from starter.intake import OWN_FIELDS, Rejected, intake_for
@@ -93,9 +92,7 @@ def status(
     namespace: NamespaceOpt = None,
 ) -> None:
     """Show where a lead is: status, owner, team, SLA and every decision so far."""
-    settings = settings_for(address, namespace)
-    lead_id = lead_id_of(lead, settings)
-    state = run_client(settings, lambda c: lead_status(c, lead_id))
+    state = run_on_lead(lead, address, namespace, lead_status)
     if as_json:
         typer.echo(state.model_dump_json(indent=2))
     else:
@@ -112,9 +109,9 @@ def act(
     namespace: NamespaceOpt = None,
 ) -> None:
     """Record the owner's first action; refused (exit 1) unless they own the lead."""
-    settings = settings_for(address, namespace)
-    lead_id = lead_id_of(lead, settings)
-    outcome = run_client(settings, lambda c: record_action(c, lead_id, owner, action))
+    outcome = run_on_lead(
+        lead, address, namespace, lambda c, lead_id: record_action(c, lead_id, owner, action)
+    )
     typer.echo(outcome.model_dump_json(indent=2))
 
 
@@ -126,9 +123,9 @@ def reassign(
     namespace: NamespaceOpt = None,
 ) -> None:
     """Hand a lead to another owner by hand; their SLA clock starts now."""
-    settings = settings_for(address, namespace)
-    lead_id = lead_id_of(lead, settings)
-    state = run_client(settings, lambda c: reassign_lead(c, lead_id, to, reason))
+    state = run_on_lead(
+        lead, address, namespace, lambda c, lead_id: reassign_lead(c, lead_id, to, reason)
+    )
     typer.echo("\n".join(describe_state(state)))
 
 

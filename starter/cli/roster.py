@@ -34,23 +34,27 @@ owner_app = typer.Typer(help="Change an owner's availability.", no_args_is_help=
 import_app = typer.Typer(help="Import CRM data into the app database.", no_args_is_help=True)
 
 
-async def snapshot(database: Database | None) -> tuple[RosterState, list[Account]]:
-    """The roster's load and the imported accounts; empty when there is no database yet."""
+def stored_roster(url: str) -> tuple[RosterState, list[Account]]:
+    """The roster's load and the imported accounts; empty when there is no database yet
+    (reading never creates one)."""
+    database = existing_database(url)
     if database is None:
         return RosterState(), []
-    try:
-        await database.init()
-        return await database.roster.load_state(), await database.accounts.all()
-    finally:
-        await database.close()
+
+    async def read(db: Database) -> tuple[RosterState, list[Account]]:
+        try:
+            await db.init()
+            return await db.roster.load_state(), await db.accounts.all()
+        finally:
+            await db.close()
+
+    return asyncio.run(read(database))
 
 
 def roster(as_json: JsonOpt = False, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
     """Show teams, members, their load and availability."""
     routing_rules = rules_from(rules)
-    state, _ = asyncio.run(
-        snapshot(existing_database(settings_for(database=database).database.url))
-    )
+    state, _ = stored_roster(settings_for(database=database).database.url)
     data = roster_view(routing_rules, state)
     if as_json:
         typer.echo(json.dumps(data, indent=2))

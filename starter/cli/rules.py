@@ -20,14 +20,13 @@ from starter.cli.common import (
     DatabaseOpt,
     RulesOpt,
     err,
-    existing_database,
     fail,
     report,
     rules_from,
     settings_for,
 )
 from starter.cli.history import history_files_of
-from starter.cli.roster import snapshot
+from starter.cli.roster import stored_roster
 from starter.replay.history import recorded_leads
 from starter.runtime.codec import CodecError
 
@@ -66,7 +65,7 @@ def route(
     try:
         directory, problems = load_companies(companies or settings.routing.companies_path)
         report(problems, "companies")
-        state, stored_accounts = asyncio.run(snapshot(existing_database(settings.database.url)))
+        state, stored_accounts = stored_roster(settings.database.url)
         account_list = stored_accounts
         if accounts is not None:
             account_list, problems = _accounts_from_csv(accounts)
@@ -168,7 +167,7 @@ def _accounts(csv_path: Path | None, database: str) -> list[Account]:
         for problem in [r for r in rows if not isinstance(r, Account)][:5]:
             err.print(f"[yellow]skipped[/yellow] {problem}")
         return [r for r in rows if isinstance(r, Account)]
-    _, stored = asyncio.run(snapshot(existing_database(database)))
+    _, stored = stored_roster(database)
     return stored
 
 

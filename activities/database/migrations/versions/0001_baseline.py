@@ -11,6 +11,9 @@ Create Date: 2025-01-01
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,132 +22,53 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-TIMESTAMP = sa.DateTime(timezone=True)
+# Each table as create_all made it: "column type" with `?` for nullable, `pk` on the
+# primary key's columns, `ix` on an indexed one (index ix_<table>_<column>), and
+# `unique(a, b)` for a unique constraint.
+SCHEMA = {
+    "accounts": "domain str pk; name str; name_key str ix; owner_id str?; is_customer bool; open_opportunity_owner_id str?; named_account bool",
+    "assignments": "id int pk; lead_id str ix; step int; owner_id str? ix; team str?; method str; decision_json str; released bool; created_at time; unique(lead_id, step)",
+    "dead_letters": "id int pk; source str; reason str; raw_body str; received_at time; retried_at time?; lead_id str?",
+    "deliveries": "key str pk; source str; lead_id str ix; submission_id str; lead_json str; status str ix; attempts int; last_error str?; created_at time; started_at time?",
+    "notifications": "id int pk; lead_id str ix; step int; kind str; recipient str?; text str; slack_status str; slack_attempts int; created_at time; sent_at time?; unique(lead_id, step, kind)",
+    "owners": "owner_id str pk; away bool; open_leads int; updated_at time",
+    "round_robin": "team_id str pk; owner_id str pk; current int",
+}
+TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
+    "str": sa.String,
+    "int": sa.Integer,
+    "bool": sa.Boolean,
+    "time": lambda: sa.DateTime(timezone=True),
+}
 
 
-def _tables() -> list[tuple[str, list[sa.schema.SchemaItem], list[tuple[str, list[str]]]]]:
-    """Each table: its columns and constraints, and its indexes (name, columns)."""
-    return [
-        (
-            "accounts",
-            [
-                sa.Column("domain", sa.String(), nullable=False),
-                sa.Column("name", sa.String(), nullable=False),
-                sa.Column("name_key", sa.String(), nullable=False),
-                sa.Column("owner_id", sa.String(), nullable=True),
-                sa.Column("is_customer", sa.Boolean(), nullable=False),
-                sa.Column("open_opportunity_owner_id", sa.String(), nullable=True),
-                sa.Column("named_account", sa.Boolean(), nullable=False),
-                sa.PrimaryKeyConstraint("domain"),
-            ],
-            [("ix_accounts_name_key", ["name_key"])],
-        ),
-        (
-            "assignments",
-            [
-                sa.Column("id", sa.Integer(), nullable=False),
-                sa.Column("lead_id", sa.String(), nullable=False),
-                sa.Column("step", sa.Integer(), nullable=False),
-                sa.Column("owner_id", sa.String(), nullable=True),
-                sa.Column("team", sa.String(), nullable=True),
-                sa.Column("method", sa.String(), nullable=False),
-                sa.Column("decision_json", sa.String(), nullable=False),
-                sa.Column("released", sa.Boolean(), nullable=False),
-                sa.Column("created_at", TIMESTAMP, nullable=False),
-                sa.PrimaryKeyConstraint("id"),
-                sa.UniqueConstraint("lead_id", "step"),
-            ],
-            [
-                ("ix_assignments_lead_id", ["lead_id"]),
-                ("ix_assignments_owner_id", ["owner_id"]),
-            ],
-        ),
-        (
-            "dead_letters",
-            [
-                sa.Column("id", sa.Integer(), nullable=False),
-                sa.Column("source", sa.String(), nullable=False),
-                sa.Column("reason", sa.String(), nullable=False),
-                sa.Column("raw_body", sa.String(), nullable=False),
-                sa.Column("received_at", TIMESTAMP, nullable=False),
-                sa.Column("retried_at", TIMESTAMP, nullable=True),
-                sa.Column("lead_id", sa.String(), nullable=True),
-                sa.PrimaryKeyConstraint("id"),
-            ],
-            [],
-        ),
-        (
-            "deliveries",
-            [
-                sa.Column("key", sa.String(), nullable=False),
-                sa.Column("source", sa.String(), nullable=False),
-                sa.Column("lead_id", sa.String(), nullable=False),
-                sa.Column("submission_id", sa.String(), nullable=False),
-                sa.Column("lead_json", sa.String(), nullable=False),
-                sa.Column("status", sa.String(), nullable=False),
-                sa.Column("attempts", sa.Integer(), nullable=False),
-                sa.Column("last_error", sa.String(), nullable=True),
-                sa.Column("created_at", TIMESTAMP, nullable=False),
-                sa.Column("started_at", TIMESTAMP, nullable=True),
-                sa.PrimaryKeyConstraint("key"),
-            ],
-            [
-                ("ix_deliveries_status", ["status"]),
-                ("ix_deliveries_lead_id", ["lead_id"]),
-            ],
-        ),
-        (
-            "notifications",
-            [
-                sa.Column("id", sa.Integer(), nullable=False),
-                sa.Column("lead_id", sa.String(), nullable=False),
-                sa.Column("step", sa.Integer(), nullable=False),
-                sa.Column("kind", sa.String(), nullable=False),
-                sa.Column("recipient", sa.String(), nullable=True),
-                sa.Column("text", sa.String(), nullable=False),
-                sa.Column("slack_status", sa.String(), nullable=False),
-                sa.Column("slack_attempts", sa.Integer(), nullable=False),
-                sa.Column("created_at", TIMESTAMP, nullable=False),
-                sa.Column("sent_at", TIMESTAMP, nullable=True),
-                sa.PrimaryKeyConstraint("id"),
-                sa.UniqueConstraint("lead_id", "step", "kind"),
-            ],
-            [("ix_notifications_lead_id", ["lead_id"])],
-        ),
-        (
-            "owners",
-            [
-                sa.Column("owner_id", sa.String(), nullable=False),
-                sa.Column("away", sa.Boolean(), nullable=False),
-                sa.Column("open_leads", sa.Integer(), nullable=False),
-                sa.Column("updated_at", TIMESTAMP, nullable=False),
-                sa.PrimaryKeyConstraint("owner_id"),
-            ],
-            [],
-        ),
-        (
-            "round_robin",
-            [
-                sa.Column("team_id", sa.String(), nullable=False),
-                sa.Column("owner_id", sa.String(), nullable=False),
-                sa.Column("current", sa.Integer(), nullable=False),
-                sa.PrimaryKeyConstraint("team_id", "owner_id"),
-            ],
-            [],
-        ),
-    ]
+def _table(name: str, spec: str) -> tuple[list[sa.schema.SchemaItem], list[tuple[str, list[str]]]]:
+    """A table's columns and constraints, and its indexes (name, columns), from its spec."""
+    items: list[sa.schema.SchemaItem] = []
+    keys: list[str] = []
+    indexes: list[tuple[str, list[str]]] = []
+    for part in (p.strip() for p in spec.split(";")):
+        if part.startswith("unique("):
+            items.append(sa.UniqueConstraint(*(c.strip() for c in part[7:-1].split(","))))
+            continue
+        column, kind, *marks = part.split()
+        items.append(sa.Column(column, TYPES[kind.rstrip("?")](), nullable=kind.endswith("?")))
+        keys += [column] if "pk" in marks else []
+        indexes += [(f"ix_{name}_{column}", [column])] if "ix" in marks else []
+    return [*items, sa.PrimaryKeyConstraint(*keys)], indexes
 
 
 def upgrade() -> None:
     existing = set(sa.inspect(op.get_bind()).get_table_names())
-    for name, items, indexes in _tables():
+    for name, spec in SCHEMA.items():
         if name in existing:
             continue
+        items, indexes = _table(name, spec)
         op.create_table(name, *items)
         for index, columns in indexes:
             op.create_index(index, name, columns)
 
 
 def downgrade() -> None:
-    for name, _items, _indexes in reversed(_tables()):
+    for name in reversed(SCHEMA):
         op.drop_table(name)

@@ -14,7 +14,7 @@ import pytest
 
 from domain.providers import PROVIDERS
 from domain.providers.base import load_mappings_text
-from tests.api.conftest import ID_KEY, Api, ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import ID_KEY, Api, ApiFactory, lead_id_of, unique_email
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -13,7 +13,7 @@ from domain.models import Account
 from domain.rule_diff import Directory, simulate
 from domain.rules_check import load_rules_text
 from starter.cli.main import app
-from tests.history.conftest import RulesFile
+from tests.starter.cli.conftest import RulesFile
 
 LEADS = [
     # mid-market by size: becomes enterprise when the threshold drops to 400

@@ -9,7 +9,7 @@ import pytest
 
 from starter.runtime.settings import DEFAULT_DATABASE, Settings, environment_variables
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SETTINGS = ROOT / "starter" / "runtime" / "settings.py"
 # reading a variable, as opposed to handing the environment on to a child process
 READS = re.compile(r"os\.environ\.get\(|os\.getenv\(|os\.environ\[|environ\.get\(")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from domain.providers import FormMapping, FormMappings
-from tests.api.conftest import (
+from tests.starter.api.conftest import (
     ENTERPRISE_EMEA,
     ENTERPRISE_US_EAST,
     MM_US_WEST,

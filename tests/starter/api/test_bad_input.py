@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Api, ApiFactory, as_body, sign_ours, unique_email
+from tests.starter.api.conftest import Api, ApiFactory, as_body, sign_ours, unique_email
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

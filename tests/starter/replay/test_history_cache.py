@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHistory
 from starter.replay.history import HistoryFileError, history_cache_dir, read_history
 from starter.replay.replayer import replay_files
 
-CORPUS = Path(__file__).parents[1] / "histories"
+CORPUS = Path(__file__).parents[2] / "histories"
 SOURCE = CORPUS / "manual-reassign.json.gz"
 
 

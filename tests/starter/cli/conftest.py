@@ -12,7 +12,7 @@ import yaml
 
 from starter.replay.history import read_history, recorded_lead
 
-CORPUS = Path(__file__).parents[1] / "histories"
+CORPUS = Path(__file__).parents[2] / "histories"
 RulesFile = Callable[..., Path]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import (
+from tests.starter.api.conftest import (
     WEBHOOK_SECRET,
     ApiFactory,
     as_body,

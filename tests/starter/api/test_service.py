@@ -11,7 +11,7 @@ from temporalio.client import Client
 from activities.database import Database
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
-from tests.api.conftest import ApiFactory, as_body, base_config, lead_id_of, unique_email
+from tests.starter.api.conftest import ApiFactory, as_body, base_config, lead_id_of, unique_email
 from tests.workflows.conftest import LabFactory
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

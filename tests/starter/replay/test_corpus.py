@@ -18,9 +18,9 @@ from starter.cli.main import app
 from starter.replay import replayer as replay
 from starter.replay.history import history_files
 from starter.replay.replayer import replay_files
-from tests.replay.variants import PatchedPause, Reworded, UnguardedPause
+from tests.starter.replay.variants import PatchedPause, Reworded, UnguardedPause
 
-CORPUS = Path(__file__).parents[1] / "histories"
+CORPUS = Path(__file__).parents[2] / "histories"
 FILES = history_files([CORPUS])
 PATHS_OF_THE_WORKFLOW = {
     "first-action-in-time", "escalation-level-1", "escalation-level-2", "escalation-level-3",

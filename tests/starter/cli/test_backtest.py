@@ -10,7 +10,7 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from starter.cli.main import app
-from tests.history.conftest import CORPUS, RulesFile, rule
+from tests.starter.cli.conftest import CORPUS, RulesFile, rule
 
 
 def backtest(*args: str) -> Result:

@@ -14,7 +14,14 @@ import pytest_asyncio
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import Api, ApiFactory, now_ms, sign_hubspot, sign_ours, sign_typeform
+from tests.starter.api.conftest import (
+    Api,
+    ApiFactory,
+    now_ms,
+    sign_hubspot,
+    sign_ours,
+    sign_typeform,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import API_TOKEN, MM_US_EAST, Api, ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import (
+    API_TOKEN,
+    MM_US_EAST,
+    Api,
+    ApiFactory,
+    lead_id_of,
+    unique_email,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 from starter.devserver import DevServer, free_port
 from starter.runtime.settings import TemporalSettings
 from starter.runtime.temporal import ClientProvider
-from tests.api.conftest import ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import ApiFactory, lead_id_of, unique_email
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
 

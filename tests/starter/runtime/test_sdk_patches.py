@@ -17,7 +17,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from starter.runtime.runner import _ContextFreeInstance
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 ADVICE = (
     "starter/runtime/runner.py patches it: re-measure the patch on this SDK "
     "(bench/README.md), update or drop it, then move the pin in pyproject.toml"

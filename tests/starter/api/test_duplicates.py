@@ -12,7 +12,7 @@ import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
 
-from tests.api.conftest import Api, ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import Api, ApiFactory, lead_id_of, unique_email
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
