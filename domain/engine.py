@@ -8,7 +8,6 @@ from domain.models import Enrichment, Lead, RoutingDecision
 from domain.plan import plan
 from domain.rules import RoutingRules
 
-
 _FROM_CLASSIFICATION = ("lead_type", "intent", "tier", "fit", "territory")
 _FROM_ASSIGNMENT = ("team", "owner", "method")
 
