@@ -120,6 +120,7 @@ class LeadState(BaseModel):
     decisions: list[Decision]
     resubmissions: list[Resubmission]
     first_action: str | None = None
+    warnings: list[str] = Field(default_factory=list)  # the input's, as `route` reports them
 
 
 class Outcome(BaseModel):

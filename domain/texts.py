@@ -146,6 +146,16 @@ def details(life: LeadLife) -> str:
     )
 
 
+def closed_text(state: LeadState, closed: str, closed_at: datetime | None) -> str:
+    """Why an action on a lead whose workflow has ended is refused: who closed it, when,
+    and how (`closed` is the workflow's end: completed, terminated...)."""
+    when = f" on {closed_at:%Y-%m-%d} at {closed_at:%H:%M} UTC" if closed_at else ""
+    if state.first_action:
+        by = f" by {state.owner}" if state.owner else ""
+        return f"already {state.status.value}{by}{when} ({state.first_action})"
+    return f"already closed ({closed}){when}, last {state.status.value}"
+
+
 def describe_state(state: LeadState) -> list[str]:
     """Lines a person reads in the terminal."""
     due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
@@ -155,6 +165,7 @@ def describe_state(state: LeadState) -> list[str]:
         f"  SLA due {due} · escalation level {state.escalation_level} · "
         f"rules {state.rules_version} {','.join(state.rule_ids)}",
     ]
+    lines += [f"  warning: {w}" for w in state.warnings]
     for d in state.decisions:
         lines.append(
             f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "

@@ -7,7 +7,6 @@ import hashlib
 import json
 import signal
 import sys
-from pathlib import Path
 
 import uvicorn
 from rich.console import Console
@@ -35,15 +34,12 @@ console = Console(stderr=True)
 async def run_up(
     settings: Settings,
     *,
-    data_dir: Path,
     temporal_port: int,
     ui_port: int,
     external_address: str | None,
     demo: bool,
     api_port: int = 8000,
 ) -> None:
-    if not settings.database.configured:
-        settings = settings.with_database(str(data_dir / "lead-router.db"))
     server: DevServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -56,7 +52,7 @@ async def run_up(
             await ensure_registered(client)  # the embedded server gets them as flags
             ui = "your Temporal Web UI"
         else:
-            server = DevServer(data_dir, temporal_port, ui_port)
+            server = DevServer(settings.paths.data_dir, temporal_port, ui_port)
             server.start()
             client = await server.connect(settings.temporal.namespace)
             ui = f"{server.ui_url}/namespaces/{settings.temporal.namespace}/workflows"

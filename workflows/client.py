@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.lifecycle import (
     FirstAction,
@@ -19,6 +20,7 @@ from domain.lifecycle import (
     Submission,
 )
 from domain.models import Lead
+from domain.texts import closed_text
 from workflows.lead_routing import LeadRoutingWorkflow
 
 LeadHandle = WorkflowHandle[LeadRoutingWorkflow, Outcome]
@@ -64,18 +66,54 @@ async def lead_status(client: Client, lead_id: str) -> LeadState:
     return await handle_for(client, lead_id).query(LeadRoutingWorkflow.status)
 
 
+class LeadClosed(Exception):
+    """An action on a lead whose workflow has ended; the message says how it ended."""
+
+
+async def closed_reason(client: Client, lead_id: str) -> str | None:
+    """Why the lead cannot take an action any more ("already actioned by gita.berg on
+    ... at 11:02 UTC (meeting_booked)"), or None while it is open. A query on an ended
+    workflow still answers while a worker runs."""
+    handle = handle_for(client, lead_id)
+    described = await handle.describe()
+    if described.status in (None, WorkflowExecutionStatus.RUNNING):
+        return None
+    state = await handle.query(LeadRoutingWorkflow.status)
+    return closed_text(state, described.status.name.lower(), described.close_time)
+
+
 async def record_action(
     client: Client, lead_id: str, owner_id: str, action: FirstActionKind
 ) -> Outcome:
-    return await handle_for(client, lead_id).execute_update(
-        LeadRoutingWorkflow.record_first_action, FirstAction(owner_id=owner_id, action=action)
-    )
+    """The owner's first action; LeadClosed if the lead has ended."""
+    try:
+        return await handle_for(client, lead_id).execute_update(
+            LeadRoutingWorkflow.record_first_action, FirstAction(owner_id=owner_id, action=action)
+        )
+    except RPCError as exc:
+        raise await _closed_or(client, lead_id, exc) from None
 
 
 async def reassign_lead(client: Client, lead_id: str, owner_id: str, reason: str) -> LeadState:
-    return await handle_for(client, lead_id).execute_update(
-        LeadRoutingWorkflow.reassign, ReassignRequest(owner_id=owner_id, reason=reason)
-    )
+    """A manual reassignment; LeadClosed if the lead has ended."""
+    try:
+        return await handle_for(client, lead_id).execute_update(
+            LeadRoutingWorkflow.reassign, ReassignRequest(owner_id=owner_id, reason=reason)
+        )
+    except RPCError as exc:
+        raise await _closed_or(client, lead_id, exc) from None
+
+
+async def _closed_or(client: Client, lead_id: str, error: RPCError) -> Exception:
+    """LeadClosed when the update failed because the lead's workflow has ended, else
+    the error itself (no such lead, Temporal down...)."""
+    if error.status is not RPCStatusCode.NOT_FOUND:
+        return error
+    try:
+        reason = await closed_reason(client, lead_id)
+    except RPCError:
+        return error
+    return LeadClosed(reason) if reason else error
 
 
 async def mark_owner_unavailable(client: Client, lead_id: str, owner_id: str, reason: str) -> None:

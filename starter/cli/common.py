@@ -1,29 +1,45 @@
 """What every command shares: its options, its one error helper, settings with the
-command line's overrides, and running a job against Temporal."""
+command line's overrides, and running a job against Temporal.
+
+Commands answer at once: this module and the command modules import only typer and the
+standard library at their top; the SDK, the database and the domain are imported inside
+the commands that use them (`lead-router --help` never loads them)."""
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
-from activities.catalog import RowProblem
-from activities.database import Database, database_url
-from activities.rules_file import load_rules_file
-from domain.intake import resolve_lead_id
-from domain.rules import RoutingRules, RulesError
-from starter.runtime.settings import Settings
-from starter.runtime.temporal import connect
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from activities.catalog import RowProblem
+    from activities.database import Database
+    from domain.rules import RoutingRules
+    from starter.runtime.settings import Settings
 
 T = TypeVar("T")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+WIDE = 1000  # columns when the output is not a terminal: tables whole, lines unwrapped
+
+
+def console(stderr: bool = False) -> Console:
+    """Rich output that fits where it goes: the terminal's width, or whole lines without
+    colour codes in a pipe, a file or a log (Rich would cut tables to 80 columns)."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else WIDE
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr, width=width)
+
+
+err = console(stderr=True)
+_given: dict[str, Path | None] = {
+    "data_dir": None
+}  # the global --data-dir, before the command's own
 
 RulesOpt = Annotated[
     Path | None,
@@ -36,7 +52,14 @@ DatabaseOpt = Annotated[
     str | None,
     typer.Option(
         "--database",
-        help="App database URL or SQLite path. Default: $LEAD_ROUTER_DATABASE_URL or .lead-router/lead-router.db.",
+        help="App database URL or SQLite path. Default: $LEAD_ROUTER_DATABASE_URL or lead-router.db in the data dir.",
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where the app database and the embedded Temporal live. Default: $LEAD_ROUTER_DATA_DIR or .lead-router.",
     ),
 ]
 AddressOpt = Annotated[
@@ -62,14 +85,37 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def given_data_dir(data_dir: Path | None) -> None:
+    """Keep the global --data-dir (`lead-router --data-dir X COMMAND`)."""
+    _given["data_dir"] = data_dir
+
+
 def settings_for(
-    address: str | None = None, namespace: str | None = None, database: str | None = None
+    address: str | None = None,
+    namespace: str | None = None,
+    database: str | None = None,
+    data_dir: Path | None = None,
 ) -> Settings:
-    """The settings, with the command line's options where given."""
-    return Settings().with_temporal(address, namespace).with_database(database)
+    """The settings, with the command line's options where given (the command's
+    --data-dir before the global one)."""
+    from starter.runtime.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    return (
+        settings.with_data_dir(data_dir or _given["data_dir"])
+        .with_temporal(address, namespace)
+        .with_database(database)
+    )
 
 
 def rules_from(path: Path | None, what: str | None = None) -> RoutingRules:
+    from activities.rules_file import load_rules_file
+    from domain.rules import RulesError
+    from starter.runtime.settings import Settings
+
     try:
         return load_rules_file(path or Settings().routing.rules_path)
     except RulesError as exc:
@@ -86,6 +132,8 @@ def report(problems: list[RowProblem], what: str) -> None:
 def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file `url` names, when there is none yet (read-only commands never
     create one)."""
+    from activities.database import database_url
+
     resolved = database_url(url)
     path = Path(resolved.split(":///", 1)[-1])
     return path if resolved.startswith("sqlite") and not path.exists() else None
@@ -93,10 +141,31 @@ def missing_sqlite_file(url: str) -> Path | None:
 
 def existing_database(url: str) -> Database | None:
     """The database if it exists already."""
+    from activities.database import Database, database_url
+
     return None if missing_sqlite_file(url) else Database(database_url(url))
 
 
+def no_database(path: Path) -> str:
+    return (
+        f"no app database at {path} (`lead-router up` or `lead-router db upgrade` creates "
+        "one; or point --data-dir or --database at yours)"
+    )
+
+
+def open_database(settings: Settings) -> Database:
+    """The app database the settings name; a missing SQLite file is an error, never
+    created here (a command on the wrong data dir would otherwise write to a new one)."""
+    if missing := missing_sqlite_file(settings.database.url):
+        raise fail(no_database(missing))
+    from activities.database import Database
+
+    return Database(settings.database.url)
+
+
 def lead_id_of(email_or_id: str, settings: Settings) -> str:
+    from domain.intake import resolve_lead_id
+
     try:
         return resolve_lead_id(email_or_id, settings.routing.id_key)
     except ValueError as exc:
@@ -117,6 +186,13 @@ def run_on_lead(
 
 def run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
     """Connect, run the job, and turn Temporal's errors into a line a person can act on."""
+    import asyncio
+
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from starter.runtime.temporal import connect
+    from workflows.client import LeadClosed
 
     async def run() -> T:
         return await job(await connect(settings.temporal))
@@ -125,6 +201,8 @@ def run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
         return asyncio.run(run())
     except ConnectionError as exc:
         raise fail(str(exc)) from None
+    except LeadClosed as exc:
+        raise fail(f"refused: {exc}", 1) from None
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             raise fail("no such lead (check the email or id, and --address)") from None

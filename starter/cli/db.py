@@ -4,24 +4,36 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from activities.database import database_url
-from activities.database.revision import HEAD
-from starter.cli.common import DatabaseOpt, err, fail, missing_sqlite_file, settings_for
+from starter.cli.common import (
+    DatabaseOpt,
+    DataDirOpt,
+    err,
+    fail,
+    missing_sqlite_file,
+    no_database,
+    settings_for,
+)
+
+if TYPE_CHECKING:
+    from starter.runtime.settings import Settings
 
 db_app = typer.Typer(help="The app database's schema migrations.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def upgrade(database: DatabaseOpt = None) -> None:
+def upgrade(database: DatabaseOpt = None, data_dir: DataDirOpt = None) -> None:
     """Bring the app database to this version's schema (creating it if need be); safe to
     run again, and from several processes at once."""
-    from activities.database import migrate  # Alembic is imported only here
+    from sqlalchemy.exc import SQLAlchemyError
 
-    url = database_url(settings_for(database=database).database.url)
+    from activities.database import migrate  # Alembic is imported only here
+    from activities.database.revision import HEAD
+
+    url = _url(settings_for(database=database, data_dir=data_dir))
     try:
         before = asyncio.run(migrate.current(url))
         asyncio.run(migrate.upgrade(url))
@@ -34,13 +46,16 @@ def upgrade(database: DatabaseOpt = None) -> None:
 
 
 @db_app.command("current")
-def current(database: DatabaseOpt = None) -> None:
+def current(database: DatabaseOpt = None, data_dir: DataDirOpt = None) -> None:
     """Print the schema revision the app database is at, and whether it is this version's."""
-    from activities.database import migrate
+    from sqlalchemy.exc import SQLAlchemyError
 
-    url = database_url(settings_for(database=database).database.url)
+    from activities.database import migrate
+    from activities.database.revision import HEAD
+
+    url = _url(settings_for(database=database, data_dir=data_dir))
     if missing := missing_sqlite_file(url):
-        raise fail(f"no app database at {missing} (`lead-router db upgrade` creates one)")
+        raise fail(no_database(missing))
     try:
         at = asyncio.run(migrate.current(url))
     except (SQLAlchemyError, OSError) as exc:
@@ -51,6 +66,12 @@ def current(database: DatabaseOpt = None) -> None:
     typer.echo(f"{at or 'none'} (this version needs {HEAD}: run `lead-router db upgrade`)")
     err.print("the app database is behind this version")
     raise typer.Exit(1)
+
+
+def _url(settings: Settings) -> str:
+    from activities.database import database_url
+
+    return database_url(settings.database.url)
 
 
 def register(app: typer.Typer) -> None:

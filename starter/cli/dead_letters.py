@@ -8,13 +8,18 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from activities.database import Database
-from domain.providers import PROVIDERS
-from starter.cli.common import AddressOpt, DatabaseOpt, JsonOpt, err, settings_for
-from starter.intake import OWN_FIELDS, Rejected, intake_for
+from starter.cli.common import (
+    AddressOpt,
+    DatabaseOpt,
+    DataDirOpt,
+    JsonOpt,
+    NamespaceOpt,
+    console,
+    err,
+    open_database,
+    settings_for,
+)
 
 dead_letters_app = typer.Typer(
     help="Authenticated submissions that were rejected: list them, and retry after a fix.",
@@ -27,11 +32,13 @@ def dead_letters_list(
     all_: Annotated[bool, typer.Option("--all", help="Include those already retried.")] = False,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Show rejected submissions with the reason each was rejected."""
+    target = open_database(settings_for(database=database, data_dir=data_dir))
 
     async def run() -> list[dict[str, object]]:
-        db = await Database(settings_for(database=database).database.url).init()
+        db = await target.init()
         try:
             rows = await db.dead_letters.all(include_retried=all_)
         finally:
@@ -42,6 +49,8 @@ def dead_letters_list(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title=f"{len(rows)} dead letter(s)")
     for column in ("id", "source", "received", "reason", "retried"):
         table.add_column(column)
@@ -53,20 +62,26 @@ def dead_letters_list(
             str(r["reason"]),
             str(r["retried_at"] or "-"),
         )
-    Console().print(table)
+    console().print(table)
 
 
 @dead_letters_app.command("retry")
 def dead_letters_retry(
     letter_id: Annotated[int, typer.Argument(metavar="ID", help="The dead letter's id.")],
     address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Route a rejected submission again, with the current mapping and rules."""
-    settings = settings_for(address, database=database)
+    from domain.providers import PROVIDERS
+    from starter.intake import OWN_FIELDS, Rejected, intake_for
+
+    settings = settings_for(address, namespace, database, data_dir)
+    target = open_database(settings)
 
     async def run() -> str:
-        db = await Database(settings.database.url).init()
+        db = await target.init()
         try:
             letter = await db.dead_letters.get(letter_id)
             if letter is None:

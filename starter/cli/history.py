@@ -3,26 +3,35 @@ safe before it ships."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from temporalio.service import RPCError, RPCStatusCode
 
-from starter.cli.common import AddressOpt, NamespaceOpt, err, fail, lead_id_of, settings_for
-from starter.replay.history import HistoryFileError, fetch_history, history_files, write_history
-from starter.replay.replayer import ReplayOutcome, replay_files
-from starter.runtime.codec import CodecError
-from starter.runtime.temporal import connect
+from starter.cli.common import (
+    AddressOpt,
+    LeadArg,
+    NamespaceOpt,
+    err,
+    fail,
+    lead_id_of,
+    run_client,
+    settings_for,
+)
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from starter.replay.replayer import ReplayOutcome
 
 history_app = typer.Typer(help="Work with lead histories.", no_args_is_help=True)
 PROGRESS_FROM = 10  # histories; fewer finish before a bar is worth drawing
 
 
 def history_files_of(paths: list[Path]) -> list[Path]:
+    from starter.replay.history import HistoryFileError, history_files
+
     try:
         return history_files(paths)
     except HistoryFileError as exc:
@@ -31,7 +40,7 @@ def history_files_of(paths: list[Path]) -> list[Path]:
 
 @history_app.command("export")
 def export(
-    lead: Annotated[str, typer.Argument(metavar="EMAIL|LEAD_ID", help="The lead's email or id.")],
+    lead: LeadArg,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write here (a name ending in .gz is gzipped); default stdout."),
@@ -44,11 +53,12 @@ def export(
 
     The format is that of the Web UI's download and `temporal workflow show --output json`.
     """
+    from starter.replay.history import fetch_history, write_history
+
     settings = settings_for(address, namespace)
     lead_id = lead_id_of(lead, settings)
 
-    async def run() -> None:
-        client = await connect(settings.temporal)
+    async def run(client: Client) -> None:
         history = await fetch_history(client, lead_id, run_id)
         if out is None:
             sys.stdout.write(history.to_json() + "\n")
@@ -57,15 +67,9 @@ def export(
             err.print(f"wrote {len(history.events)} events of {lead_id} to {out}")
 
     try:
-        asyncio.run(run())
-    except ConnectionError as exc:
-        raise fail(str(exc)) from None
+        run_client(settings, run)
     except OSError as exc:
         raise fail(f"{out}: cannot write: {exc.strerror}") from None
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND:
-            raise fail(f"no lead {lead_id} (check the email or id, and --address)") from None
-        raise fail(exc.message) from None
 
 
 def replay(
@@ -81,6 +85,13 @@ def replay(
     Uses the project's data converter (and payload keys, when configured). Exits 1 if any history does not replay, naming it and the first event the code
     diverges at: the change needs `workflow.patched` (see the README).
     """
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from starter.replay.replayer import replay_files
+    from starter.runtime.codec import CodecError
+
     files = history_files_of(paths)
     progress = Progress(
         TextColumn("replaying"),

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from activities.database import Database
-from domain.lifecycle import FirstActionKind
-from domain.texts import describe_state
 from starter.cli.common import (
     AddressOpt,
     DatabaseOpt,
+    DataDirOpt,
+    JsonOpt,
     LeadArg,
     NamespaceOpt,
     fail,
+    open_database,
     run_on_lead,
     settings_for,
 )
-from starter.intake import OWN_FIELDS, Rejected, intake_for
-from starter.runtime.settings import Settings
-from workflows.client import lead_status, reassign_lead, record_action
+
+if TYPE_CHECKING:
+    from activities.database import Database
+    from starter.runtime.settings import Settings
+
+# domain.lifecycle.FirstActionKind's values, spelled here so `--help` imports no model
+# (tests/starter/cli/test_cli.py keeps them in step)
+ActionName = Literal["first_touch", "meeting_booked", "disqualified"]
 
 
 def submit(
@@ -33,6 +37,7 @@ def submit(
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Start one lead workflow per line, through the same intake as the webhooks; prints
     {"lead_id", "workflow_id", "status", "duplicate"} per line.
@@ -41,7 +46,10 @@ def submit(
     the dedupe window is the same delivery. A bad line prints {"line": N, "error": ...},
     is kept as a dead letter, and the exit status is 1.
     """
-    settings = settings_for(address, namespace, database)
+    import asyncio
+
+    settings = settings_for(address, namespace, database, data_dir)
+    target = open_database(settings)
     try:
         source = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -49,15 +57,17 @@ def submit(
     with source:
         lines = source.readlines()
     try:
-        errors = asyncio.run(_submit(settings, lines))
+        errors = asyncio.run(_submit(target, settings, lines))
     except ValueError as exc:
         raise fail(str(exc)) from None
     if errors:
         raise typer.Exit(1)
 
 
-async def _submit(settings: Settings, lines: list[str]) -> int:
-    database = await Database(settings.database.url).init()
+async def _submit(database: Database, settings: Settings, lines: list[str]) -> int:
+    from starter.intake import OWN_FIELDS, Rejected, intake_for
+
+    await database.init()
     try:
         intake = intake_for(database, settings)
         errors = 0
@@ -87,11 +97,14 @@ async def _submit(settings: Settings, lines: list[str]) -> int:
 
 def status(
     lead: LeadArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
 ) -> None:
-    """Show where a lead is: status, owner, team, SLA and every decision so far."""
+    """Show where a lead is: status, owner, team, SLA, input warnings and every decision."""
+    from domain.texts import describe_state
+    from workflows.client import lead_status
+
     state = run_on_lead(lead, address, namespace, lead_status)
     if as_json:
         typer.echo(state.model_dump_json(indent=2))
@@ -102,15 +115,18 @@ def status(
 def act(
     lead: LeadArg,
     owner: Annotated[str, typer.Option("--owner", help="The owner taking the action.")],
-    action: Annotated[
-        FirstActionKind, typer.Option(help="What the owner did.")
-    ] = FirstActionKind.first_touch,
+    action: Annotated[ActionName, typer.Option(help="What the owner did.")] = "first_touch",
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
 ) -> None:
-    """Record the owner's first action; refused (exit 1) unless they own the lead."""
+    """Record the owner's first action; refused (exit 1) unless they own the lead and it
+    is still open."""
+    from domain.lifecycle import FirstActionKind
+    from workflows.client import record_action
+
+    kind = FirstActionKind(action)
     outcome = run_on_lead(
-        lead, address, namespace, lambda c, lead_id: record_action(c, lead_id, owner, action)
+        lead, address, namespace, lambda c, lead_id: record_action(c, lead_id, owner, kind)
     )
     typer.echo(outcome.model_dump_json(indent=2))
 
@@ -123,6 +139,9 @@ def reassign(
     namespace: NamespaceOpt = None,
 ) -> None:
     """Hand a lead to another owner by hand; their SLA clock starts now."""
+    from domain.texts import describe_state
+    from workflows.client import reassign_lead
+
     state = run_on_lead(
         lead, address, namespace, lambda c, lead_id: reassign_lead(c, lead_id, to, reason)
     )

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from starter.cli import db, dead_letters, history, keys, leads, roster, rules, service
-from starter.runtime.telemetry import shutdown_tracing
+from starter.cli.common import DataDirOpt, given_data_dir
 
 
 def main() -> None:
@@ -17,7 +17,9 @@ def main() -> None:
         code: int = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    shutdown_tracing()
+    telemetry = sys.modules.get("starter.runtime.telemetry")
+    if telemetry is not None:  # imported only by a command that connected to Temporal
+        telemetry.shutdown_tracing()
     sys.stdout.flush()
     sys.stderr.flush()
     # Skip interpreter teardown: the Temporal client's Rust threads can abort a
@@ -32,5 +34,12 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def global_options(data_dir: DataDirOpt = None) -> None:
+    given_data_dir(data_dir)
+
+
 for noun in (rules, service, leads, roster, dead_letters, history, keys, db):
     noun.register(app)

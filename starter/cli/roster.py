@@ -6,39 +6,47 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from activities.catalog import CatalogError, RowProblem, read_accounts
-from activities.database import Database
-from domain.assign import RosterState
-from domain.models import Account
-from domain.rules import RoutingRules
 from starter.cli.common import (
     DatabaseOpt,
+    DataDirOpt,
     JsonOpt,
     RulesOpt,
+    console,
     err,
     existing_database,
     fail,
+    missing_sqlite_file,
+    no_database,
+    open_database,
     report,
     rules_from,
     settings_for,
 )
+
+if TYPE_CHECKING:
+    from activities.catalog import RowProblem
+    from activities.database import Database
+    from domain.assign import RosterState
+    from domain.models import Account
+    from domain.rules import RoutingRules
 
 owner_app = typer.Typer(help="Change an owner's availability.", no_args_is_help=True)
 import_app = typer.Typer(help="Import CRM data into the app database.", no_args_is_help=True)
 
 
 def stored_roster(url: str) -> tuple[RosterState, list[Account]]:
-    """The roster's load and the imported accounts; empty when there is no database yet
-    (reading never creates one)."""
+    """The roster's load and the imported accounts; empty, and said so on stderr, when
+    there is no database there (reading never creates one)."""
+    from domain.assign import RosterState
+
     database = existing_database(url)
     if database is None:
+        missing = missing_sqlite_file(url)
+        err.print(f"[yellow]{no_database(missing or Path(url))}: no load, no accounts[/yellow]")
         return RosterState(), []
 
     async def read(db: Database) -> tuple[RosterState, list[Account]]:
@@ -51,14 +59,21 @@ def stored_roster(url: str) -> tuple[RosterState, list[Account]]:
     return asyncio.run(read(database))
 
 
-def roster(as_json: JsonOpt = False, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+def roster(
+    as_json: JsonOpt = False,
+    rules: RulesOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
     """Show teams, members, their load and availability."""
     routing_rules = rules_from(rules)
-    state, _ = stored_roster(settings_for(database=database).database.url)
+    state, _ = stored_roster(settings_for(database=database, data_dir=data_dir).database.url)
     data = roster_view(routing_rules, state)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title=f"Roster (rules {routing_rules.version})")
     for column in ("team", "fallback", "member", "weight", "open / cap", "hours", "status"):
         table.add_column(column)
@@ -74,7 +89,7 @@ def roster(as_json: JsonOpt = False, rules: RulesOpt = None, database: DatabaseO
                 f"{m['hours']['start']}-{m['hours']['end']} {m['hours']['timezone']}",
                 status,
             )
-    Console().print(table)
+    console().print(table)
 
 
 def roster_view(rules: RoutingRules, state: RosterState) -> dict[str, Any]:
@@ -116,34 +131,47 @@ def roster_view(rules: RoutingRules, state: RosterState) -> dict[str, Any]:
 OwnerArg = Annotated[str, typer.Argument(metavar="ID", help="The owner's roster id.")]
 
 
-def _set_away(owner_id: str, away: bool, rules: Path | None, database: str | None) -> None:
+def _set_away(
+    owner_id: str, away: bool, rules: Path | None, database: str | None, data_dir: Path | None
+) -> None:
     routing_rules = rules_from(rules)
-    settings = settings_for(database=database)
+    settings = settings_for(database=database, data_dir=data_dir)
     if routing_rules.member(owner_id) is None:
         where = rules or settings.routing.rules_path
         raise fail(f"no owner {owner_id!r} in the roster of {where}")
+    target = open_database(settings)
 
     async def run() -> None:
-        database = await Database(settings.database.url).init()
+        await target.init()
         try:
-            await database.roster.set_away(owner_id, away)
+            await target.roster.set_away(owner_id, away)
         finally:
-            await database.close()
+            await target.close()
 
     asyncio.run(run())
     typer.echo(f"{owner_id} is now {'away' if away else 'back'}")
 
 
 @owner_app.command("away")
-def owner_away(owner_id: OwnerArg, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+def owner_away(
+    owner_id: OwnerArg,
+    rules: RulesOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
     """Mark an owner out of office: round-robin skips them until they are back."""
-    _set_away(owner_id, True, rules, database)
+    _set_away(owner_id, True, rules, database, data_dir)
 
 
 @owner_app.command("back")
-def owner_back(owner_id: OwnerArg, rules: RulesOpt = None, database: DatabaseOpt = None) -> None:
+def owner_back(
+    owner_id: OwnerArg,
+    rules: RulesOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
     """Mark an owner available again."""
-    _set_away(owner_id, False, rules, database)
+    _set_away(owner_id, False, rules, database, data_dir)
 
 
 @import_app.command("accounts")
@@ -155,24 +183,45 @@ def import_accounts(
         ),
     ],
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Import (insert or update) CRM accounts; bad rows are reported by line and skipped."""
+    from activities.catalog import CatalogError
+
     try:
         total = sum(1 for _ in file.open(encoding="utf-8-sig")) - 1
     except OSError as exc:
         raise fail(f"{file}: cannot open: {exc.strerror}") from None
-    target = Database(settings_for(database=database).database.url)
+    from activities.database import Database
+
+    settings = settings_for(database=database, data_dir=data_dir)
+    if missing := missing_sqlite_file(settings.database.url):
+        err.print(f"creating the app database at {missing}")  # importing is a first step
+    target = Database(settings.database.url)
     try:
         imported, problems = asyncio.run(_import(target, file, max(total, 0)))
     except CatalogError as exc:
         raise fail(str(exc)) from None
     report(problems, "accounts")
-    err.print(f"imported {imported} account(s), skipped {len(problems)} bad row(s)")
+    err.print(
+        f"imported {imported} account(s), skipped {len(problems)} bad row(s) "
+        f"(app database {settings.database.url})"
+    )
     if problems:
         raise typer.Exit(1)
 
 
 async def _import(database: Database, file: Path, total: int) -> tuple[int, list[RowProblem]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from activities.catalog import RowProblem, read_accounts
+
     await database.init()
     problems: list[RowProblem] = []
     batch: list[Account] = []

@@ -3,22 +3,17 @@ change to them would change, without Temporal and without writing anything."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from activities.catalog import CatalogError, RowProblem, load_companies, read_accounts
-from domain.batch import BatchRouter
-from domain.models import Account, Company
-from domain.rule_diff import ASPECTS, DiffReport, Directory, PastLead, backtest, simulate
 from starter.cli.common import (
     DatabaseOpt,
+    DataDirOpt,
     RulesOpt,
+    console,
     err,
     fail,
     report,
@@ -27,8 +22,11 @@ from starter.cli.common import (
 )
 from starter.cli.history import history_files_of
 from starter.cli.roster import stored_roster
-from starter.replay.history import recorded_leads
-from starter.runtime.codec import CodecError
+
+if TYPE_CHECKING:
+    from activities.catalog import RowProblem
+    from domain.models import Account, Company
+    from domain.rule_diff import DiffReport
 
 rules_app = typer.Typer(help="Work with rules files.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")]
@@ -53,6 +51,7 @@ def route(
         ),
     ] = None,
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Route each submission and print one JSON decision per line, in order.
 
@@ -60,8 +59,11 @@ def route(
     memory. A line that cannot be routed prints {"line": N, "error": ...}; the
     others still route, and the exit status is 1.
     """
+    from activities.catalog import CatalogError, load_companies
+    from domain.batch import BatchRouter
+
     routing_rules = rules_from(rules)
-    settings = settings_for(database=database)
+    settings = settings_for(database=database, data_dir=data_dir)
     try:
         directory, problems = load_companies(companies or settings.routing.companies_path)
         report(problems, "companies")
@@ -90,6 +92,8 @@ def route(
 
 
 def _accounts_from_csv(path: Path) -> tuple[list[Account], list[RowProblem]]:
+    from activities.catalog import RowProblem, read_accounts
+
     good: list[Account] = []
     bad: list[RowProblem] = []
     for item in read_accounts(path):
@@ -128,6 +132,7 @@ def simulate_command(
         typer.Option(help="Accounts CSV to use instead of the accounts in the database."),
     ] = None,
     database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
     show: ShowOpt = 20,
 ) -> None:
@@ -136,7 +141,10 @@ def simulate_command(
     Plans each lead with the baseline and the new rules, enriched the same way, and
     breaks the changes down by the rule that decides the lead today. Writes nothing. A line that cannot be routed is listed and the exit status is 1.
     """
-    settings = settings_for(database=database)
+    from activities.catalog import CatalogError
+    from domain.rule_diff import Directory, simulate
+
+    settings = settings_for(database=database, data_dir=data_dir)
     old = rules_from(baseline or settings.routing.rules_path, "baseline")
     new = rules_from(rules, "new")
     try:
@@ -154,6 +162,8 @@ def simulate_command(
 
 
 def _companies(path: Path) -> dict[str, Company]:
+    from activities.catalog import load_companies
+
     directory, problems = load_companies(path)
     for problem in problems[:5]:
         err.print(f"[yellow]skipped[/yellow] {problem}")
@@ -162,6 +172,9 @@ def _companies(path: Path) -> dict[str, Company]:
 
 def _accounts(csv_path: Path | None, database: str) -> list[Account]:
     """From the CSV given, else from the app database if there is one (never created)."""
+    from activities.catalog import read_accounts
+    from domain.models import Account
+
     if csv_path is not None:
         rows = list(read_accounts(csv_path))
         for problem in [r for r in rows if not isinstance(r, Account)][:5]:
@@ -188,6 +201,12 @@ def backtest_command(
 
     Exits 1 if a file is not a readable lead history (each is named).
     """
+    import asyncio
+
+    from domain.rule_diff import PastLead, backtest
+    from starter.replay.history import recorded_leads
+    from starter.runtime.codec import CodecError
+
     new = rules_from(rules, "new")
     files = history_files_of(histories)
     try:
@@ -218,7 +237,11 @@ def _print(report: DiffReport, as_json: bool, show: int, what: str) -> None:
 
 
 def _print_report(report: DiffReport, show: int, what: str) -> None:
-    out = Console(highlight=False)
+    from rich.table import Table
+
+    from domain.rule_diff import ASPECTS
+
+    out = console()
     out.print(
         f"rules {report.baseline} -> {report.candidate} over {report.leads} {what}: "
         f"{report.changed} would change team, owner or SLA "

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from activities.database import Database
-from starter.api.app import create_app
-from starter.api.config import api_config
-from starter.cli.common import AddressOpt, NamespaceOpt, err, fail, settings_for
-from starter.runtime.settings import DEFAULT_DATA_DIR, Settings
-from starter.runtime.temporal import ClientProvider
-from starter.up import run_up
-from worker import run_worker
+from starter.cli.common import (
+    AddressOpt,
+    DatabaseOpt,
+    DataDirOpt,
+    NamespaceOpt,
+    err,
+    fail,
+    settings_for,
+)
+
+if TYPE_CHECKING:
+    from starter.runtime.settings import Settings
 
 
 def up(
-    data_dir: Annotated[
-        Path, typer.Option(help="Where the Temporal and app databases live.")
-    ] = DEFAULT_DATA_DIR,
+    data_dir: DataDirOpt = None,
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     temporal_address: Annotated[
@@ -32,17 +32,21 @@ def up(
     api_port: Annotated[
         int, typer.Option(help="Port of the HTTP service (webhooks, /docs).")
     ] = 8000,
+    namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
 
     Everything persists in the data dir: running `up` again brings every lead back
     where it was.
     """
+    from starter.up import run_up
+
+    settings = settings_for(None, namespace, database, data_dir)
     try:
         asyncio.run(
             run_up(
-                Settings(),
-                data_dir=data_dir,
+                settings,
                 temporal_port=temporal_port,
                 ui_port=ui_port,
                 external_address=temporal_address,
@@ -54,10 +58,17 @@ def up(
         raise fail(str(exc)) from None
 
 
-def worker_command(address: AddressOpt = None, namespace: NamespaceOpt = None) -> None:
+def worker_command(
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
     """Run a worker against an existing Temporal (configured by the environment)."""
+    from worker import run_worker
+
     try:
-        asyncio.run(run_worker(settings_for(address, namespace)))
+        asyncio.run(run_worker(settings_for(address, namespace, database, data_dir)))
     except (ConnectionError, RuntimeError) as exc:
         raise fail(str(exc)) from None
 
@@ -66,6 +77,13 @@ async def serve(
     settings: Settings, *, host: str, port: int, insecure: bool, ui_url: str | None
 ) -> None:
     """Run the HTTP service until cancelled (or Ctrl-C when it owns the loop)."""
+    import uvicorn
+
+    from activities.database import Database
+    from starter.api.app import create_app
+    from starter.api.config import api_config
+    from starter.runtime.temporal import ClientProvider
+
     database = await Database(settings.database.url).init()
     try:
         app = create_app(
@@ -76,7 +94,12 @@ async def serve(
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
         )
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        while not (server.started or serving.done()):
+            await asyncio.sleep(0.05)
+        if server.started:
+            err.print(f"lead-router API listening on http://{host}:{port} (docs /docs)")
+        await serving
     finally:
         await database.close()
 
@@ -86,6 +109,8 @@ def api(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
     ui_url: Annotated[
         str | None, typer.Option(help="Temporal Web UI base URL, for links in answers.")
     ] = None,
@@ -95,7 +120,7 @@ def api(
     ] = False,
 ) -> None:
     """Run the HTTP service: form webhooks, lead status and actions; docs at /docs."""
-    settings = settings_for(address, namespace)
+    settings = settings_for(address, namespace, database, data_dir)
     try:
         asyncio.run(serve(settings, host=host, port=port, insecure=insecure_dev, ui_url=ui_url))
     except (RuntimeError, ValueError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,7 +23,8 @@ SAMPLE_COMPANIES = SAMPLE_DIR / "companies.csv"
 SAMPLE_ACCOUNTS = SAMPLE_DIR / "accounts.csv"
 SAMPLE_LEADS = SAMPLE_DIR / "leads.jsonl"
 DEFAULT_DATA_DIR = Path(".lead-router")
-DEFAULT_DATABASE = DEFAULT_DATA_DIR / "lead-router.db"
+DATABASE_FILE = "lead-router.db"
+DEFAULT_DATABASE = DEFAULT_DATA_DIR / DATABASE_FILE
 DEFAULT_MAX_CACHED_WORKFLOWS = 400
 
 
@@ -48,6 +50,13 @@ class TemporalSettings(_Group):
     )
 
 
+class DataDirSettings(_Group):
+    """Where a local install keeps its state: the app database (unless a URL is set) and
+    the embedded Temporal server's files."""
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias="LEAD_ROUTER_DATA_DIR")
+
+
 class DatabaseSettings(_Group):
     url: str = Field(
         str(DEFAULT_DATABASE),
@@ -58,6 +67,16 @@ class DatabaseSettings(_Group):
     def configured(self) -> bool:
         """Whether the URL was set, rather than the data dir's default."""
         return "url" in self.model_fields_set
+
+    def under(self, data_dir: Path) -> DatabaseSettings:
+        """The URL set, else the data dir's SQLite file (still counted as not set)."""
+        if self.configured:
+            return self
+        return DatabaseSettings.model_construct(set(), url=str(data_dir / DATABASE_FILE))
+
+
+def _database_in_data_dir(fields: dict[str, Any]) -> DatabaseSettings:
+    return DatabaseSettings().under(fields["paths"].data_dir)
 
 
 class RoutingSettings(_Group):
@@ -101,7 +120,8 @@ class Settings(_Group):
     """All of it, each group read from the environment when first built."""
 
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    paths: DataDirSettings = Field(default_factory=DataDirSettings)
+    database: DatabaseSettings = Field(default_factory=_database_in_data_dir)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     codec: CodecSettings = Field(default_factory=CodecSettings)
@@ -119,6 +139,18 @@ class Settings(_Group):
         )
         return self.model_copy(update={"temporal": temporal})
 
+    def with_data_dir(self, data_dir: Path | None) -> Settings:
+        """These settings with a command line's --data-dir, where given: the app
+        database's default follows it."""
+        if data_dir is None:
+            return self
+        return self.model_copy(
+            update={
+                "paths": DataDirSettings(data_dir=data_dir),
+                "database": self.database.under(data_dir),
+            }
+        )
+
     def with_database(self, url: str | None) -> Settings:
         """These settings with a command line's --database, where given."""
         if not url:
@@ -128,6 +160,7 @@ class Settings(_Group):
 
 ENV_GROUPS: tuple[type[_Group], ...] = (
     TemporalSettings,
+    DataDirSettings,
     DatabaseSettings,
     RoutingSettings,
     ApiSettings,

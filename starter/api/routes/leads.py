@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.lifecycle import FirstActionKind
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import bearer_matches, error
-from workflows.client import lead_status, reassign_lead, record_action
+from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -69,9 +69,11 @@ async def act(
         return _json(await record_action(connected, lead_id, action.owner_id, kind))
     except WorkflowUpdateFailedError as exc:
         return error(409, getattr(exc.cause, "message", None) or str(exc.cause or exc))
+    except LeadClosed as exc:
+        return error(409, str(exc))
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
-            return error(404, f"no open lead {lead_id}")
+            return error(404, f"no lead {lead_id}")
         return error(503, f"Temporal: {exc.message}")
     except ConnectionError as exc:
         return error(503, str(exc))

@@ -68,10 +68,20 @@ async def test_first_touch_by_the_owner_with_the_token(api: ApiFactory) -> None:
     assert (await app.lead(lead_id)).json()["first_action"] == "first_touch"
 
     twice = await act(app, lead_id, {"owner_id": owner, "action": "meeting_booked"})
-    # refused either way: closed (404), or still letting notifications land (409)
-    expected = {404: "no open lead", 409: "already actioned"}
-    assert twice.status_code in expected, twice.text
-    assert expected[twice.status_code] in twice.json()["detail"]
+    # refused while notifications land, and once the workflow has ended
+    assert twice.status_code == 409, twice.text
+    assert "already actioned" in twice.json()["detail"]
+
+    await app.lab.client.get_workflow_handle(lead_id).result()
+    closed = await act(app, lead_id, {"owner_id": owner, "action": "meeting_booked"})
+    assert closed.status_code == 409, closed.text
+    detail = closed.json()["detail"]
+    assert detail.startswith(f"already actioned by {owner} on ") and " UTC (first_touch)" in detail
+    stranger_reassign = await act(
+        app, lead_id, {"owner_id": owner, "action": "reassign", "to": stranger, "reason": "x"}
+    )
+    assert stranger_reassign.status_code == 409 and stranger_reassign.json()["detail"] == detail
+    assert (await app.lead(lead_id)).json()["status"] == "actioned"
 
 
 async def test_reassign_changes_the_owner(api: ApiFactory) -> None:

@@ -270,6 +270,10 @@ def away_flags(data: dict[str, Any]) -> dict[str, bool]:
 
 
 def test_owner_away_shows_in_the_roster(workdir: Path) -> None:
+    missing = run("owner", "away", "noah.fischer")
+    assert missing.exit_code == 2 and "no app database at " in missing.stderr
+    assert not (workdir / "db").exists()  # said so, created nothing
+    assert run("db", "upgrade").exit_code == 0
     result = run("owner", "away", "noah.fischer")
     assert result.exit_code == 0, result.output
     assert "noah.fischer is now away" in result.stdout
