@@ -6,10 +6,8 @@ import asyncio
 import hashlib
 import json
 import signal
-import sys
 
 import uvicorn
-from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
 
@@ -22,13 +20,14 @@ from starter.api.app import create_app
 from starter.api.config import api_config
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
+from starter.runtime import stdio
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
 from worker import build_worker
 from workflows.client import lead_status
 from workflows.search_attributes import ensure_registered
 
-console = Console(stderr=True)
+console = stdio.console(stderr=True)
 
 
 async def run_up(
@@ -156,7 +155,7 @@ async def _demo(
             due,
             ",".join(state.rule_ids),
         )
-    Console(file=sys.stdout).print(table)
+    stdio.console().print(table)
 
 
 def _sample_key(line: str) -> str:

@@ -7,13 +7,13 @@ the commands that use them (`lead-router --help` never loads them)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
+
+from starter.runtime.stdio import console
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -24,17 +24,6 @@ if TYPE_CHECKING:
     from starter.runtime.settings import Settings
 
 T = TypeVar("T")
-
-WIDE = 1000  # columns when the output is not a terminal: tables whole, lines unwrapped
-
-
-def console(stderr: bool = False) -> Console:
-    """Rich output that fits where it goes: the terminal's width, or whole lines without
-    colour codes in a pipe, a file or a log (Rich would cut tables to 80 columns)."""
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else WIDE
-    return Console(stderr=stderr, highlight=False, soft_wrap=stderr, width=width)
-
 
 err = console(stderr=True)
 _given: dict[str, Path | None] = {

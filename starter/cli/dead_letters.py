@@ -15,11 +15,11 @@ from starter.cli.common import (
     DataDirOpt,
     JsonOpt,
     NamespaceOpt,
-    console,
     err,
     open_database,
     settings_for,
 )
+from starter.runtime.stdio import console
 
 dead_letters_app = typer.Typer(
     help="Authenticated submissions that were rejected: list them, and retry after a fix.",

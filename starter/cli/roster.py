@@ -15,7 +15,6 @@ from starter.cli.common import (
     DataDirOpt,
     JsonOpt,
     RulesOpt,
-    console,
     err,
     existing_database,
     fail,
@@ -26,6 +25,7 @@ from starter.cli.common import (
     rules_from,
     settings_for,
 )
+from starter.runtime.stdio import console
 
 if TYPE_CHECKING:
     from activities.catalog import RowProblem

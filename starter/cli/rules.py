@@ -13,7 +13,6 @@ from starter.cli.common import (
     DatabaseOpt,
     DataDirOpt,
     RulesOpt,
-    console,
     err,
     fail,
     report,
@@ -22,6 +21,7 @@ from starter.cli.common import (
 )
 from starter.cli.history import history_files_of
 from starter.cli.roster import stored_roster
+from starter.runtime.stdio import console
 
 if TYPE_CHECKING:
     from activities.catalog import RowProblem

@@ -31,11 +31,11 @@ class Up:
         self.env = {**os.environ, "LEAD_ROUTER_DATABASE_URL": "", "DATABASE_URL": ""}
         self.process: subprocess.Popen[str] | None = None
 
-    def start(self) -> str:
+    def start(self, *flags: str) -> str:
         self.process = subprocess.Popen(
             [str(BIN), "up", "--data-dir", str(self.data_dir),
              "--temporal-port", str(self.port), "--ui-port", str(self.ui_port),
-             "--api-port", str(self.api_port)],
+             "--api-port", str(self.api_port), *flags],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
             start_new_session=True,
         )  # fmt: skip
@@ -44,10 +44,26 @@ class Up:
         assert "ready" in line, (line, self.process.stderr.read() if self.process.stderr else "")
         return line
 
+    def demo_table(self) -> list[str]:
+        """The demo's table of leads, as printed to a pipe (up to its bottom border)."""
+        assert self.process is not None and self.process.stdout is not None
+        lines: list[str] = []
+        while not lines or not lines[-1].startswith("└"):
+            line = self.process.stdout.readline()
+            assert line, ("up exited before its demo table", lines)
+            lines.append(line.rstrip("\n"))
+        return lines
+
     def stop(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=60)
+
+    def cli_local(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A command that reads the data dir, not Temporal."""
+        return subprocess.run(
+            [str(BIN), *args], capture_output=True, text=True, timeout=60, env=self.env
+        )
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -110,4 +126,37 @@ def test_up_submit_act_restart_and_find_every_lead(up: Up) -> None:
         else:
             for key in ("status", "owner", "team", "sla_due_at", "escalation_level"):
                 assert after[key] == before[email][key], (email, key)
+    assert up.stop() == 0
+
+
+def test_demo_restarted_leaves_an_actioned_lead_actioned(up: Up) -> None:
+    up.start("--demo")
+    table = up.demo_table()
+    # a pipe gets the whole table: no cell cut to fit 80 columns
+    assert not any("…" in line for line in table), table
+    assert max(len(line) for line in table) > 80
+    row = next(line for line in table if "cfo@ledgerly.com" in line)
+    assert "waiting_first_action" in row
+    before = _status(up, "cfo@ledgerly.com")
+    owner = str(before["owner"])
+    acted = up.cli("act", "cfo@ledgerly.com", "--owner", owner, "--action", "meeting_booked")
+    assert acted.returncode == 0, acted.stderr
+    roster = up.cli_local("--data-dir", str(up.data_dir), "roster", "--json")
+    loads = {m["id"]: m["open_leads"] for t in json.loads(roster.stdout)["teams"]
+             for m in t["members"]}  # fmt: skip
+    assert sum(loads.values()) > 0  # the roster reads up's database, not the default one
+    assert up.stop() == 0
+
+    up.start("--demo")
+    again = up.demo_table()
+    row = next(line for line in again if "cfo@ledgerly.com" in line)
+    assert "actioned" in row and "waiting_first_action" not in row, row
+    after = _status(up, "cfo@ledgerly.com")
+    assert (after["status"], after["owner"], after["first_action"]) == (
+        "actioned", owner, "meeting_booked")  # fmt: skip
+    assert after["resubmissions"] == [] and len(after["decisions"]) == len(before["decisions"])
+    closed = up.cli("act", "cfo@ledgerly.com", "--owner", owner)
+    assert closed.returncode == 1
+    assert f"refused: already actioned by {owner} on " in closed.stderr
+    assert "UTC (meeting_booked)" in closed.stderr
     assert up.stop() == 0
