@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from activities.database import Database
 from starter.api.config import ApiConfig
@@ -42,10 +43,13 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
         finally:
             drainer.cancel()
 
-    app = FastAPI(
+    # /docs and /redoc load their scripts from the app itself, not a CDN: they work
+    # inside networks without outbound access
+    app = FastAPIOffline(
         title="lead-router",
         summary="Form webhooks in; lead status and owner actions out.",
         lifespan=lifespan,
+        static_url="/docs-assets",
     )
     app.state.config = config
     app.state.database = database

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,27 @@ async def test_docs_and_openapi_are_served(api: ApiFactory) -> None:
     assert "post" in paths["/leads/{lead_id}/actions"]
     assert "get" in paths["/healthz"]
     assert spec.json()["info"]["title"] == "lead-router"
+
+
+ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_docs_pages_work_offline(api: ApiFactory, page: str) -> None:
+    """Every script, stylesheet and icon the page loads comes from the app itself."""
+    app = await api()
+    html = await app.http.get(page)
+    assert html.status_code == 200, html.text
+    assets = ASSET.findall(html.text)
+    assert any(a.endswith(".js") for a in assets), assets
+    assert not [a for a in assets if "//" in a], "loaded from elsewhere"
+    for asset in assets:
+        served = await app.http.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 1000, asset
+        if asset.endswith(".js"):
+            assert "javascript" in served.headers["content-type"], asset
+    assert "/openapi.json" in html.text
 
 
 async def no_client() -> Client:
