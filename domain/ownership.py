@@ -138,6 +138,8 @@ def take(
         life,
         "assigned",
         assignment.owner,
-        texts.assigned_text(life.lead, assignment, due),
+        texts.assigned_text(
+            life.lead, assignment, due, kind, life.missed[-1] if life.missed else None
+        ),
         texts.assigned_summary(assignment, due),
     )

@@ -99,8 +99,21 @@ def due_text(deadline: datetime | None) -> str:
     return f"first action due {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "no SLA"
 
 
-def assigned_text(lead: Lead, assignment: Assignment, due: str) -> str:
-    return f"New {lead.lead_type.value} lead {lead.lead_id} for you ({assignment.team}); {due}"
+def assigned_text(
+    lead: Lead,
+    assignment: Assignment,
+    due: str,
+    kind: str = "initial",
+    missed_by: str | None = None,
+) -> str:
+    """What the new owner reads: a new lead, or one handed over (and why)."""
+    what = f"{lead.lead_type.value} lead {lead.lead_id}"
+    if kind == "escalation":
+        why = f"{missed_by} missed its SLA" if missed_by else "its SLA was missed"
+        return f"Escalated to you: {what} ({assignment.team}), {why}; {due}"
+    if kind in ("manual", "owner_unavailable"):
+        return f"Reassigned to you: {what} ({assignment.team}); {due}"
+    return f"New {what} for you ({assignment.team}); {due}"
 
 
 def assigned_summary(assignment: Assignment, due: str) -> str:

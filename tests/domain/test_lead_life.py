@@ -61,6 +61,10 @@ def test_missed_deadlines_walk_the_ladder_then_wait_in_review(routed: Driver) ->
             break
     assert [level for level, _ in seen] == sorted(level for level, _ in seen)
     assert seen[0] == (1, "mm-us-east") and life.missed[0] == first
+    handed = routed.notices[1].notification  # the level-1 owner's: not a "new lead"
+    assert (handed.kind, handed.recipient) == ("assigned", life.decisions[1].owner)
+    assert handed.text.startswith(f"Escalated to you: demo_request lead {life.lead.lead_id} (")
+    assert f", {first} missed its SLA; first action due " in handed.text
     assert seen[-1] == (lead_life.EXHAUSTED_LEVEL, routed.rules.escalation.review_team)
     assert life.owner is None and life.deadline is None
     assert not lead_life.overdue(life, NOW + timedelta(days=30))
@@ -96,6 +100,7 @@ def test_a_manual_reassign_restarts_the_ladder_from_the_new_team(routed: Driver)
         "wen.fischer", "enterprise-us-east", 0, 0,
     )  # fmt: skip
     assert life.decisions[-1].kind == "manual"
+    assert routed.notices[-1].notification.text.startswith("Reassigned to you: ")
     assert life.decisions[-1].reasons == ["Manual reassign: named account"]
 
 

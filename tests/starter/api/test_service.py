@@ -10,6 +10,8 @@ import pytest
 from temporalio.client import Client
 
 from activities.database import Database
+from domain.lifecycle import LeadState
+from domain.texts import describe_state
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
 from tests.starter.api.conftest import ApiFactory, as_body, base_config, lead_id_of, unique_email
@@ -129,3 +131,15 @@ async def test_healthz_is_503_when_the_database_cannot_be_opened(
     body = response.json()
     assert body["ok"] is False and body["temporal"] == "ok"
     assert body["database"].startswith("unreachable")
+
+
+async def test_the_status_carries_the_input_warnings_route_reports(api: ApiFactory) -> None:
+    app = await api()
+    email = unique_email("warned")
+    payload = {"email": email, "lead_type": "demo_request", "company_size": "lots"}
+    assert (await app.forms(payload)).status_code == 202
+    state = await app.routed(lead_id_of(email))
+    [warning] = [w for w in state["warnings"] if "company_size" in w]
+    assert "lots" in warning
+    lines = describe_state(LeadState.model_validate(state))
+    assert f"  warning: {warning}" in lines

@@ -50,3 +50,25 @@ def test_every_command_that_prints_a_table_has_json() -> None:
             command = command.commands[word]  # type: ignore[attr-defined]
         options = {o for p in command.params for o in p.opts}
         assert "--json" in options, words
+
+
+def test_the_api_says_where_it_listens(tmp_path: Path) -> None:
+    from starter.devserver import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in environment_variables()}
+    service = subprocess.Popen(
+        [str(SCRIPT), "api", "--insecure-dev", "--port", str(port), "--data-dir", "data",
+         "--address", "127.0.0.1:1"],
+        cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert service.stderr is not None
+        lines: list[str] = []
+        while not lines or "listening" not in lines[-1]:  # blocks until it says so
+            lines.append(service.stderr.readline())
+            assert lines[-1], ("the API exited", lines)
+        assert f"lead-router API listening on http://127.0.0.1:{port} (docs /docs)" in lines[-1]
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
