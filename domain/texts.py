@@ -99,21 +99,15 @@ def due_text(deadline: datetime | None) -> str:
     return f"first action due {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "no SLA"
 
 
-def assigned_text(
-    lead: Lead,
-    assignment: Assignment,
-    due: str,
-    kind: str = "initial",
-    missed_by: str | None = None,
-) -> str:
+def assigned_text(lead: Lead, to: Assignment, due: str, kind: str, missed: str | None) -> str:
     """What the new owner reads: a new lead, or one handed over (and why)."""
     what = f"{lead.lead_type.value} lead {lead.lead_id}"
     if kind == "escalation":
-        why = f"{missed_by} missed its SLA" if missed_by else "its SLA was missed"
-        return f"Escalated to you: {what} ({assignment.team}), {why}; {due}"
+        why = f"{missed} missed its SLA" if missed else "its SLA was missed"
+        return f"Escalated to you: {what} ({to.team}), {why}; {due}"
     if kind in ("manual", "owner_unavailable"):
-        return f"Reassigned to you: {what} ({assignment.team}); {due}"
-    return f"New {what} for you ({assignment.team}); {due}"
+        return f"Reassigned to you: {what} ({to.team}); {due}"
+    return f"New {what} for you ({to.team}); {due}"
 
 
 def assigned_summary(assignment: Assignment, due: str) -> str:

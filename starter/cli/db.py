@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from starter.cli.common import (
-    DatabaseOpt,
-    DataDirOpt,
-    err,
-    fail,
-    missing_sqlite_file,
-    no_database,
-    settings_for,
-)
+from starter.cli import common
+from starter.cli.common import DatabaseOpt, DataDirOpt, fail
 
 if TYPE_CHECKING:
     from starter.runtime.settings import Settings
@@ -33,7 +26,7 @@ def upgrade(database: DatabaseOpt = None, data_dir: DataDirOpt = None) -> None:
     from activities.database import migrate  # Alembic is imported only here
     from activities.database.revision import HEAD
 
-    url = _url(settings_for(database=database, data_dir=data_dir))
+    url = _url(common.settings_for(database=database, data_dir=data_dir))
     try:
         before = asyncio.run(migrate.current(url))
         asyncio.run(migrate.upgrade(url))
@@ -53,9 +46,9 @@ def current(database: DatabaseOpt = None, data_dir: DataDirOpt = None) -> None:
     from activities.database import migrate
     from activities.database.revision import HEAD
 
-    url = _url(settings_for(database=database, data_dir=data_dir))
-    if missing := missing_sqlite_file(url):
-        raise fail(no_database(missing))
+    url = _url(common.settings_for(database=database, data_dir=data_dir))
+    if missing := common.missing_sqlite_file(url):
+        raise fail(common.no_database(missing))
     try:
         at = asyncio.run(migrate.current(url))
     except (SQLAlchemyError, OSError) as exc:
@@ -64,7 +57,7 @@ def current(database: DatabaseOpt = None, data_dir: DataDirOpt = None) -> None:
         typer.echo(f"{at} (head)")
         return
     typer.echo(f"{at or 'none'} (this version needs {HEAD}: run `lead-router db upgrade`)")
-    err.print("the app database is behind this version")
+    common.err.print("the app database is behind this version")
     raise typer.Exit(1)
 
 

@@ -9,16 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from starter.cli.common import (
-    AddressOpt,
-    LeadArg,
-    NamespaceOpt,
-    err,
-    fail,
-    lead_id_of,
-    run_client,
-    settings_for,
-)
+from starter.cli import common
+from starter.cli.common import AddressOpt, LeadArg, NamespaceOpt, err, fail
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -55,8 +47,8 @@ def export(
     """
     from starter.replay.history import fetch_history, write_history
 
-    settings = settings_for(address, namespace)
-    lead_id = lead_id_of(lead, settings)
+    settings = common.settings_for(address, namespace)
+    lead_id = common.lead_id_of(lead, settings)
 
     async def run(client: Client) -> None:
         history = await fetch_history(client, lead_id, run_id)
@@ -67,7 +59,7 @@ def export(
             err.print(f"wrote {len(history.events)} events of {lead_id} to {out}")
 
     try:
-        run_client(settings, run)
+        common.run_client(settings, run)
     except OSError as exc:
         raise fail(f"{out}: cannot write: {exc.strerror}") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -152,26 +153,25 @@ def _set_away(
     typer.echo(f"{owner_id} is now {'away' if away else 'back'}")
 
 
-@owner_app.command("away")
-def owner_away(
-    owner_id: OwnerArg,
-    rules: RulesOpt = None,
-    database: DatabaseOpt = None,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Mark an owner out of office: round-robin skips them until they are back."""
-    _set_away(owner_id, True, rules, database, data_dir)
+def _availability(away: bool, doc: str) -> Callable[..., None]:
+    """`owner away` and `owner back`: the same options, one flag apart."""
+
+    def command(
+        owner_id: OwnerArg,
+        rules: RulesOpt = None,
+        database: DatabaseOpt = None,
+        data_dir: DataDirOpt = None,
+    ) -> None:
+        _set_away(owner_id, away, rules, database, data_dir)
+
+    command.__doc__ = doc
+    return command
 
 
-@owner_app.command("back")
-def owner_back(
-    owner_id: OwnerArg,
-    rules: RulesOpt = None,
-    database: DatabaseOpt = None,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Mark an owner available again."""
-    _set_away(owner_id, False, rules, database, data_dir)
+owner_app.command("away")(
+    _availability(True, "Mark an owner out of office: round-robin skips them until they are back.")
+)
+owner_app.command("back")(_availability(False, "Mark an owner available again."))
 
 
 @import_app.command("accounts")

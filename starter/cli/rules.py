@@ -9,16 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from starter.cli.common import (
-    DatabaseOpt,
-    DataDirOpt,
-    RulesOpt,
-    err,
-    fail,
-    report,
-    rules_from,
-    settings_for,
-)
+from starter.cli import common
+from starter.cli.common import DatabaseOpt, DataDirOpt, RulesOpt, err, fail, rules_from
 from starter.cli.history import history_files_of
 from starter.cli.roster import stored_roster
 from starter.runtime.stdio import console
@@ -63,15 +55,15 @@ def route(
     from domain.batch import BatchRouter
 
     routing_rules = rules_from(rules)
-    settings = settings_for(database=database, data_dir=data_dir)
+    settings = common.settings_for(database=database, data_dir=data_dir)
     try:
         directory, problems = load_companies(companies or settings.routing.companies_path)
-        report(problems, "companies")
+        common.report(problems, "companies")
         state, stored_accounts = stored_roster(settings.database.url)
         account_list = stored_accounts
         if accounts is not None:
             account_list, problems = _accounts_from_csv(accounts)
-            report(problems, "accounts")
+            common.report(problems, "accounts")
     except CatalogError as exc:
         raise fail(str(exc)) from None
     router = BatchRouter(
@@ -144,7 +136,7 @@ def simulate_command(
     from activities.catalog import CatalogError
     from domain.rule_diff import Directory, simulate
 
-    settings = settings_for(database=database, data_dir=data_dir)
+    settings = common.settings_for(database=database, data_dir=data_dir)
     old = rules_from(baseline or settings.routing.rules_path, "baseline")
     new = rules_from(rules, "new")
     try:
