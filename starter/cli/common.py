@@ -170,10 +170,12 @@ def run_on_lead(
     """Resolve the lead (an email or an id), then run `job(client, lead_id)`."""
     settings = settings_for(address, namespace)
     lead_id = lead_id_of(lead, settings)
-    return run_client(settings, lambda client: job(client, lead_id))
+    return run_client(settings, lambda client: job(client, lead_id), lead_id)
 
 
-def run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
+def run_client(
+    settings: Settings, job: Callable[[Client], Awaitable[T]], lead_id: str | None = None
+) -> T:
     """Connect, run the job, and turn Temporal's errors into a line a person can act on."""
     import asyncio
 
@@ -194,7 +196,8 @@ def run_client(settings: Settings, job: Callable[[Client], Awaitable[T]]) -> T:
         raise fail(f"refused: {exc}", 1) from None
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
-            raise fail("no such lead (check the email or id, and --address)") from None
+            what = f"lead {lead_id}" if lead_id else "such lead"
+            raise fail(f"no {what} (check the email or id, and --address)") from None
         raise fail(exc.message) from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause

@@ -59,7 +59,7 @@ def export(
             err.print(f"wrote {len(history.events)} events of {lead_id} to {out}")
 
     try:
-        common.run_client(settings, run)
+        common.run_client(settings, run, lead_id)
     except OSError as exc:
         raise fail(f"{out}: cannot write: {exc.strerror}") from None
 
