@@ -11,7 +11,8 @@ import uvicorn
 
 from activities.database import Database
 from starter.api.app import create_app
-from starter.api.config import api_config
+from starter.api.config import api_config, webhooks_note
+from starter.api.server import uvicorn_config
 from starter.cli.common import AddressOpt, NamespaceOpt, err, fail, settings_for
 from starter.runtime.settings import DEFAULT_DATA_DIR, Settings
 from starter.runtime.temporal import ClientProvider
@@ -32,6 +33,10 @@ def up(
     api_port: Annotated[
         int, typer.Option(help="Port of the HTTP service (webhooks, /docs).")
     ] = 8000,
+    insecure_dev: Annotated[
+        bool,
+        typer.Option("--insecure-dev", help="Accept unsigned webhooks (local development only)."),
+    ] = False,
 ) -> None:
     """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
 
@@ -48,6 +53,7 @@ def up(
                 external_address=temporal_address,
                 demo=demo,
                 api_port=api_port,
+                insecure=insecure_dev,
             )
         )
     except (RuntimeError, ConnectionError, FileNotFoundError) as exc:
@@ -68,15 +74,10 @@ async def serve(
     """Run the HTTP service until cancelled (or Ctrl-C when it owns the loop)."""
     database = await Database(settings.database.url).init()
     try:
-        app = create_app(
-            api_config(settings, insecure=insecure, ui_url=ui_url),
-            database,
-            ClientProvider(settings.temporal),
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-        )
-        await server.serve()
+        config = api_config(settings, insecure=insecure, ui_url=ui_url)
+        err.print(webhooks_note(config))
+        app = create_app(config, database, ClientProvider(settings.temporal))
+        await uvicorn.Server(uvicorn_config(app, config, host, port)).serve()
     finally:
         await database.close()
 

@@ -16,8 +16,6 @@ from starter.api.deps import Config, Intake
 from starter.api.errors import error
 from starter.intake import Accepted, Rejected
 
-MAX_BODY = 64 * 1024
-
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
@@ -25,12 +23,7 @@ async def read_body(request: Request) -> bytes | JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return error(415, f"Content-Type must be application/json, not {content_type or 'none'!r}")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return error(413, f"body over {MAX_BODY // 1024} KiB")
-    return body
+    return await request.body()  # at most 64 KiB: `RequestReader` read it
 
 
 def _signed_url(request: Request, config: ApiConfig) -> str:
@@ -68,7 +61,12 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         intake: Intake,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
-        """Read the body, check its signature (unless insecure), accept it."""
+        """Check the provider is configured, read the body, check its signature (unless
+        insecure), accept it."""
+        if not config.insecure and not config.secret_for(provider):
+            return error(
+                404, f"the {provider.name} webhook is not configured: set {provider.secret_env}"
+            )
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
