@@ -17,6 +17,7 @@ from temporalio.client import Client
 from activities.catalog import read_accounts
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from activities.rules_file import refuse_invalid_rules
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
 from starter.api.app import create_app
@@ -44,6 +45,7 @@ async def run_up(
     api_port: int = 8000,
     insecure: bool = False,
 ) -> None:
+    refuse_invalid_rules(settings.routing.rules_path)  # before Temporal or the API start
     if not settings.database.configured:
         settings = settings.with_database(str(data_dir / "lead-router.db"))
     server: DevServer | None = None
@@ -68,6 +70,7 @@ async def run_up(
             companies_path=settings.routing.companies_path,
             slack_webhook_url=settings.notifications.slack_webhook_url,
         )
+        acts.rules.check()  # primes the last valid version new leads fall back on
         config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
         console.print(webhooks_note(config))
         api_app = create_app(config, database, _shared(client))

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from activities.database import Database
+from activities.rules_file import refuse_invalid_rules
 from starter.api.app import create_app
 from starter.api.config import api_config, webhooks_note
 from starter.api.server import uvicorn_config
@@ -72,6 +73,7 @@ async def serve(
     settings: Settings, *, host: str, port: int, insecure: bool, ui_url: str | None
 ) -> None:
     """Run the HTTP service until cancelled (or Ctrl-C when it owns the loop)."""
+    refuse_invalid_rules(settings.routing.rules_path)  # its leads would never be routed
     database = await Database(settings.database.url).init()
     try:
         config = api_config(settings, insecure=insecure, ui_url=ui_url)
