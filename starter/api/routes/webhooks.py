@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from domain.providers import PROVIDERS, Provider, SignatureError, SignedRequest
 from starter.api.config import ApiConfig
 from starter.api.deps import Config, Intake
 from starter.api.errors import error
+from starter.api.schemas import AcceptedAnswer, errors, provider_security
 from starter.intake import Accepted, Rejected
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -92,6 +93,22 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
     return take
 
 
+def _documented(provider: Provider) -> dict[str, Any]:
+    """What the OpenAPI document says of a webhook the route reads itself (the raw body is
+    what the signature covers): any JSON object, as the provider sends it."""
+    body = {"type": "object", "description": f"A {provider.title}, as the provider sends it."}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "security": provider_security(provider),
+    }
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": AcceptedAnswer, "description": "a repeat of a delivery already taken"},
+    202: {"model": AcceptedAnswer, "description": "accepted: its workflow started (or queued)"},
+    **errors(400, 401, 404, 413, 415, 422, 429),
+}
+
 for _provider in PROVIDERS.values():
     router.add_api_route(
         f"/{_provider.name}",
@@ -101,4 +118,7 @@ for _provider in PROVIDERS.values():
         summary=_provider.title,
         description=_provider.description,
         name=f"{_provider.name}_webhook",
+        response_model=None,
+        responses=ANSWERS,
+        openapi_extra=_documented(_provider),
     )

@@ -42,6 +42,20 @@ async def test_docs_and_openapi_are_served(api: ApiFactory) -> None:
     assert "post" in paths["/leads/{lead_id}/actions"]
     assert "get" in paths["/healthz"]
     assert spec.json()["info"]["title"] == "lead-router"
+    # the truth: bodies, the signatures as security schemes, every status with its body
+    schemes = spec.json()["components"]["securitySchemes"]
+    assert schemes["forms_x_lead_router_signature"]["name"] == "X-Lead-Router-Signature"
+    assert schemes["bearer"]["scheme"] == "bearer"
+    forms = paths["/webhooks/forms"]["post"]
+    assert "application/json" in forms["requestBody"]["content"]
+    assert forms["security"] == [{"forms_x_lead_router_signature": []}]
+    assert set(forms["responses"]) == {"200", "202", "400", "401", "404", "413", "415", "422",
+                                       "429"}  # fmt: skip
+    actions = paths["/leads/{lead_id}/actions"]["post"]
+    assert "ActionRequest" in str(actions["requestBody"]) or "owner_id" in str(actions)
+    assert {"401", "409", "413", "422"} <= set(actions["responses"])
+    error = spec.json()["components"]["schemas"]["ErrorAnswer"]
+    assert set(error["properties"]) == {"detail", "dead_letter_id"}
 
 
 async def test_each_provider_is_enabled_by_its_own_secret(api: ApiFactory) -> None:
