@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from activities.rules_file import refuse_invalid_rules
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runtime.temporal import connect
@@ -48,6 +49,7 @@ def build_worker(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    refuse_invalid_rules(settings.routing.rules_path)  # before anything else starts
     client = await connect(settings.temporal)
     added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
     if added:
@@ -59,6 +61,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         companies_path=settings.routing.companies_path,
         slack_webhook_url=settings.notifications.slack_webhook_url,
     )
+    acts.rules.check()  # primes the last valid version new leads fall back on
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -39,10 +39,10 @@ class LeadActivities:
         slack_webhook_url: str | None = None,
         http: httpx.AsyncClient | None = None,
     ) -> None:
-        self.rules = RulesActivities(rules_path)
+        self.notifications = NotificationActivities(database.outbox, slack_webhook_url, http)
+        self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)
-        self.notifications = NotificationActivities(database.outbox, slack_webhook_url, http)
 
     def all(self) -> list[Callable[..., Any]]:
         """What a worker registers."""

@@ -182,3 +182,18 @@ def describe_state(state: LeadState) -> list[str]:
     if state.resubmissions:
         lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
     return lines
+
+
+# The rules file
+
+
+def last_valid_version(version: str, path: object) -> str:
+    """The version recorded on a lead routed by the last valid rules, the file being broken."""
+    return f"{version} (last valid: {path} invalid)"
+
+
+def rules_invalid_alert(path: object, problems: str, version: str) -> str:
+    return (
+        f"The rules file {path} is invalid; new leads are routed by the last valid version "
+        f"({version}) until it is fixed (`lead-router rules check {path}`):\n{problems}"
+    )

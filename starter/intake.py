@@ -104,14 +104,17 @@ class IntakeService:
             raise Rejected([(exc.field, exc.message)]) from None
         try:
             mapped = provider.parse(payload, self.mappings)
-        except PayloadError as exc:
-            raise Rejected(exc.problems) from None
-        try:
             lead = parse_submission(
                 mapped.submission, source=source or provider.name, id_key=self.id_key
             )
+        except PayloadError as exc:
+            raise Rejected(exc.problems) from None
         except InvalidSubmission as exc:
             raise Rejected([(exc.field, exc.message)]) from None
+        except Exception as exc:  # a shape no parser foresaw: still kept, never a 500
+            log.warning("%s delivery the parser could not read", provider.name, exc_info=True)
+            problem = f"not a {provider.title} this version can read ({type(exc).__name__})"
+            raise Rejected([("body", problem)]) from None
         if mapped.notes:
             lead = lead.model_copy(update={"warnings": [*mapped.notes, *lead.warnings]})
         return lead, mapped

@@ -14,10 +14,12 @@ from temporalio.client import Client
 from activities.catalog import read_accounts
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from activities.rules_file import refuse_invalid_rules
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
 from starter.api.app import create_app
-from starter.api.config import api_config
+from starter.api.config import api_config, webhooks_note
+from starter.api.server import uvicorn_config
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
@@ -38,7 +40,9 @@ async def run_up(
     external_address: str | None,
     demo: bool,
     api_port: int = 8000,
+    insecure: bool = False,
 ) -> None:
+    refuse_invalid_rules(settings.routing.rules_path)  # before Temporal or the API start
     server: DevServer | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -61,22 +65,11 @@ async def run_up(
             companies_path=settings.routing.companies_path,
             slack_webhook_url=settings.notifications.slack_webhook_url,
         )
-        insecure = bool(api_config(settings, insecure=True, ui_url=None).missing_secrets())
-        if insecure:
-            console.print(
-                "[yellow]webhook secrets not set: the API runs in INSECURE development mode "
-                "(unsigned webhooks accepted). Set LEAD_ROUTER_WEBHOOK_SECRET, "
-                "LEAD_ROUTER_HUBSPOT_SECRET and LEAD_ROUTER_TYPEFORM_SECRET for real use.[/yellow]"
-            )
-        ui_base = server.ui_url if server else None
-        api_app = create_app(
-            api_config(settings, insecure=insecure, ui_url=ui_base),
-            database,
-            _shared(client),
-        )
-        api_server = uvicorn.Server(
-            uvicorn.Config(api_app, host="127.0.0.1", port=api_port, log_level="warning")
-        )
+        acts.rules.check()  # primes the last valid version new leads fall back on
+        config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
+        console.print(webhooks_note(config))
+        api_app = create_app(config, database, _shared(client))
+        api_server = uvicorn.Server(uvicorn_config(api_app, config, "127.0.0.1", api_port))
         async with build_worker(client, acts, settings.temporal.task_queue):
             api_task = asyncio.create_task(api_server.serve())
             while not api_server.started:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -20,6 +21,7 @@ SIGNATURE_HEADERS = ("X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp")
 MAX_AGE_MS = 5 * 60 * 1000
 SIGNATURE = "x-hubspot-signature-v3"
 TIMESTAMP = "x-hubspot-request-timestamp"
+_MILLIS = re.compile(r"[0-9]{1,16}")  # ASCII only: str.isdigit() also takes "²" and "١"
 
 # HubSpot's standard contact properties, as its forms name them.
 HUBSPOT_DEFAULTS = {
@@ -79,8 +81,10 @@ def verify_hubspot_v3(
 ) -> None:
     if not signature or not timestamp:
         raise base.SignatureError("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
-    if not timestamp.strip().isdigit():
-        raise base.SignatureError("X-HubSpot-Request-Timestamp is not milliseconds since the epoch")
+    if not _MILLIS.fullmatch(timestamp.strip()):
+        raise base.SignatureError(
+            "X-HubSpot-Request-Timestamp is not milliseconds since the epoch (ASCII digits)"
+        )
     age = now_ms - int(timestamp)
     if age > MAX_AGE_MS:
         raise base.SignatureError("X-HubSpot-Request-Timestamp is older than 5 minutes")

@@ -1,4 +1,5 @@
-"""Typeform `form_response` events (answers keyed by field ref), signed with
+"""Typeform `form_response` events (answers keyed by field ref, or by the ref the form's
+definition gives the answer's field id), signed with
 `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the raw body>`."""
 
 from __future__ import annotations
@@ -37,17 +38,45 @@ def verify(secret: str, request: base.SignedRequest) -> None:
 
 def _answer_value(answer: Mapping[str, Any]) -> Any:
     kind = answer.get("type")
-    if kind == "choice" and isinstance(answer.get("choice"), dict):
-        return answer["choice"].get("label") or answer["choice"].get("other")
-    if kind == "choices" and isinstance(answer.get("choices"), dict):
-        labels = answer["choices"].get("labels") or []
-        return ", ".join(str(label) for label in labels)
+    if kind == "choice":
+        choice = answer.get("choice")
+        return (choice.get("label") or choice.get("other")) if isinstance(choice, dict) else None
+    if kind == "choices":
+        choices = answer.get("choices")
+        labels = choices.get("labels") if isinstance(choices, dict) else None
+        if not isinstance(labels, list):
+            return None
+        return ", ".join(str(label) for label in labels if isinstance(label, str | int | float))
     if isinstance(kind, str) and kind in answer:
         return answer[kind]
     for key in _ANSWER_KEYS:
         if key in answer:
             return answer[key]
     return None
+
+
+def _definition_refs(response: Mapping[str, Any]) -> dict[str, str]:
+    """Field id -> ref from `definition.fields`: Typeform's published example gives each
+    answer's field only its id and type; the refs are in the definition."""
+    definition = response.get("definition")
+    fields = definition.get("fields") if isinstance(definition, dict) else None
+    refs: dict[str, str] = {}
+    for field in fields if isinstance(fields, list) else []:
+        if isinstance(field, dict) and isinstance(field.get("id"), str):
+            ref = field.get("ref")
+            refs[field["id"]] = ref if isinstance(ref, str) else field["id"]
+    return refs
+
+
+def _ref(answer: Any, refs: Mapping[str, str]) -> str | None:
+    """The answer's field ref, else the definition's ref for its field id, else that id."""
+    field = answer.get("field") if isinstance(answer, dict) else None
+    if not isinstance(field, dict):
+        return None
+    ref, field_id = field.get("ref"), field.get("id")
+    if isinstance(ref, str):
+        return ref
+    return refs.get(field_id, field_id) if isinstance(field_id, str) else None
 
 
 def parse(payload: Any, mappings: base.FormMappings) -> base.ProviderSubmission:
@@ -66,10 +95,13 @@ def parse(payload: Any, mappings: base.FormMappings) -> base.ProviderSubmission:
         raw.update(hidden)
     problems = []
     first_email = None
+    refs = _definition_refs(response)
     for i, answer in enumerate(answers):
-        ref = answer.get("field", {}).get("ref") if isinstance(answer, dict) else None
-        if not isinstance(ref, str):
-            problems.append((f"form_response.answers[{i}].field.ref", "missing"))
+        ref = _ref(answer, refs)
+        if ref is None:
+            problems.append(
+                (f"form_response.answers[{i}].field.ref", "missing, and no field id either")
+            )
             continue
         value = _answer_value(answer)
         raw[ref] = value

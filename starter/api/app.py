@@ -6,25 +6,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 
 from activities.database import Database
 from starter.api.config import ApiConfig
+from starter.api.errors import error
 from starter.api.middleware import add_guard
 from starter.api.routes import leads, service, webhooks
 from starter.api.routes.codec import add_codec_routes
+from starter.api.schemas import security_schemes
 from starter.intake import ClientSource, IntakeService
 
 
 def create_app(config: ApiConfig, database: Database, client: ClientSource) -> FastAPI:
-    if not config.insecure and config.missing_secrets():
-        raise RuntimeError(
-            "the webhook endpoints need their secrets: set "
-            + ", ".join(config.missing_secrets())
-            + " (or start with --insecure-dev for local development only)"
-        )
     intake = IntakeService(
         database.deliveries,
         database.dead_letters,
@@ -61,4 +59,27 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     if config.codec_keys:
         add_codec_routes(app, config)
     app.include_router(service.router)
+    _describe(app)
     return app
+
+
+def _describe(app: FastAPI) -> None:
+    """The OpenAPI document as the service behaves: our 422 shape for FastAPI's own
+    validation, and the signatures and the token as security schemes."""
+
+    async def invalid(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return error(422, [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
+                           for e in exc.errors()])  # fmt: skip
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {})["securitySchemes"] = security_schemes()
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -27,6 +27,7 @@ class ApiConfig:
     dedupe_window: timedelta = timedelta(minutes=10)
     drain_every: float = 1.0
     rate_limit_per_minute: int = 600
+    request_timeout: float = 10.0  # seconds a request may take to arrive whole
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
@@ -35,8 +36,9 @@ class ApiConfig:
         secret: str | None = getattr(self, provider.secret_setting)
         return secret
 
-    def missing_secrets(self) -> list[str]:
-        return [p.secret_env for p in PROVIDERS.values() if not self.secret_for(p)]
+    def unconfigured(self) -> list[Provider]:
+        """The providers without a secret: their webhooks answer 404 unless insecure."""
+        return [p for p in PROVIDERS.values() if not self.secret_for(p)]
 
 
 def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> ApiConfig:
@@ -55,7 +57,25 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         mappings=load_mappings(api.form_mappings),
         dedupe_window=timedelta(seconds=api.dedupe_window_seconds),
         rate_limit_per_minute=api.rate_limit_per_minute,
+        request_timeout=api.request_timeout_seconds,
         codec_keys=configured_keys(settings.codec),
         codec_token=settings.codec.token,
         codec_origin=settings.codec.cors_origin,
+    )
+
+
+def webhooks_note(config: ApiConfig) -> str:
+    """What a person starting the service reads about its webhooks."""
+    if config.insecure:
+        return (
+            "[yellow]INSECURE development mode (--insecure-dev): every webhook accepts "
+            "unsigned deliveries. Never expose this service.[/yellow]"
+        )
+    off = config.unconfigured()
+    if not off:
+        return "webhooks: every provider configured and verified"
+    on = [p.name for p in PROVIDERS.values() if p not in off]
+    return (
+        f"webhooks verified: {', '.join(on) or 'none'}; not configured (answer 404): "
+        + ", ".join(f"{p.name} (set {p.secret_env})" for p in off)
     )

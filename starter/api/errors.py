@@ -1,15 +1,43 @@
-"""The API's error answers and its one bearer-token check."""
+"""The API's error answers, its one bearer-token check, and reading a JSON body into a
+model once the caller is authenticated."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def error(status: int, detail: Any, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+def problems(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[dict[str, str]]:
+    """pydantic's errors as the API's 422 entries: the field's dotted path and why."""
+    out = []
+    for e in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in (*prefix, *e["loc"])) or "body"
+        out.append({"field": where, "message": e["msg"]})
+    return out
+
+
+async def read_json(request: Request, model: type[Model]) -> Model | JSONResponse:
+    """The request's JSON body as `model`, or a 422 listing each bad field."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return error(422, problems(exc))
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads `model` itself (after its checks)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def bearer_matches(header: str | None, token: str) -> bool:

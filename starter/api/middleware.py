@@ -1,5 +1,5 @@
-"""What every request passes before a route: the webhooks' rate limit, the insecure-mode
-warning, and the declared body size."""
+"""What every request passes before a route: the webhooks' rate limit and the
+insecure-mode warning, then the request reader (`reading.py`): its headers and its body."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from fastapi import FastAPI, Request, Response
 from starter.api.config import ApiConfig
 from starter.api.errors import error
 from starter.api.ratelimit import RateLimiter
-from starter.api.routes.webhooks import MAX_BODY
+from starter.api.reading import RequestReader
 
 log = logging.getLogger("lead_router.api")
 
 
 def add_guard(app: FastAPI, config: ApiConfig) -> None:
+    app.add_middleware(RequestReader)  # added first: runs after the rate limit
     limiter = RateLimiter(config.rate_limit_per_minute) if config.rate_limit_per_minute else None
 
     @app.middleware("http")
@@ -35,8 +36,4 @@ def add_guard(app: FastAPI, config: ApiConfig) -> None:
             log.warning(
                 "INSECURE development mode: %s accepted without a signature check", request.url.path
             )
-        if request.method == "POST":
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > MAX_BODY:
-                return error(413, f"body over {MAX_BODY // 1024} KiB")
         return await call_next(request)

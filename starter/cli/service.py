@@ -34,6 +34,10 @@ def up(
     ] = 8000,
     namespace: NamespaceOpt = None,
     database: DatabaseOpt = None,
+    insecure_dev: Annotated[
+        bool,
+        typer.Option("--insecure-dev", help="Accept unsigned webhooks (local development only)."),
+    ] = False,
 ) -> None:
     """Start the embedded Temporal (with its Web UI) and the worker; Ctrl-C stops both.
 
@@ -52,6 +56,7 @@ def up(
                 external_address=temporal_address,
                 demo=demo,
                 api_port=api_port,
+                insecure=insecure_dev,
             )
         )
     except (RuntimeError, ConnectionError, FileNotFoundError) as exc:
@@ -80,20 +85,19 @@ async def serve(
     import uvicorn
 
     from activities.database import Database
+    from activities.rules_file import refuse_invalid_rules
     from starter.api.app import create_app
-    from starter.api.config import api_config
+    from starter.api.config import api_config, webhooks_note
+    from starter.api.server import uvicorn_config
     from starter.runtime.temporal import ClientProvider
 
+    refuse_invalid_rules(settings.routing.rules_path)  # its leads would never be routed
     database = await Database(settings.database.url).init()
     try:
-        app = create_app(
-            api_config(settings, insecure=insecure, ui_url=ui_url),
-            database,
-            ClientProvider(settings.temporal),
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-        )
+        config = api_config(settings, insecure=insecure, ui_url=ui_url)
+        err.print(webhooks_note(config))
+        app = create_app(config, database, ClientProvider(settings.temporal))
+        server = uvicorn.Server(uvicorn_config(app, config, host, port))
         serving = asyncio.create_task(server.serve())
         while not (server.started or serving.done()):
             await asyncio.sleep(0.05)

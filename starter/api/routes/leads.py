@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.lifecycle import FirstActionKind
+from domain.lifecycle import FirstActionKind, LeadState, Outcome
 from starter.api.deps import AppDatabase, Client, Config
-from starter.api.errors import bearer_matches, error
+from starter.api.errors import bearer_matches, error, json_body, read_json
+from starter.api.schemas import QueuedAnswer, errors
 from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -29,7 +30,10 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-@router.get("/{lead_id}")
+@router.get("/{lead_id}", response_model=None, responses={
+    200: {"model": LeadState | QueuedAnswer, "description": "the lead's status"},
+    **errors(400, 404, 422, 503),
+})  # fmt: skip
 async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Response:
     """The lead's status query: owner, team, SLA deadline, every decision so far."""
     try:
@@ -45,19 +49,31 @@ async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Respo
     return _json(state)
 
 
-@router.post("/{lead_id}/actions")
+@router.post(
+    "/{lead_id}/actions",
+    response_model=None,
+    responses={
+        200: {"model": LeadState | Outcome, "description": "the action taken: the lead now"},
+        **errors(400, 401, 404, 409, 413, 422, 503),
+    },
+    openapi_extra={**json_body(ActionRequest), "security": [{"bearer": []}]},
+)
 async def act(
     lead_id: str,
-    action: ActionRequest,
+    request: Request,
     config: Config,
     client: Client,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN."""
+    """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN.
+    The token is checked before the body is read."""
     if not config.api_token and not config.insecure:
         return error(503, "actions are off: set LEAD_ROUTER_API_TOKEN")
     if config.api_token and not bearer_matches(authorization, config.api_token):
         return error(401, "missing or wrong bearer token")
+    action = await read_json(request, ActionRequest)
+    if isinstance(action, Response):
+        return action
     try:
         connected = await client()
         if action.action == "reassign":

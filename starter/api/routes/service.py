@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from starter.api.deps import AppDatabase, Client
@@ -13,7 +14,16 @@ from starter.api.deps import AppDatabase, Client
 router = APIRouter(tags=["service"])
 
 
-@router.get("/healthz")
+class Health(BaseModel):
+    ok: bool
+    temporal: str
+    database: str
+
+
+@router.get("/healthz", response_model=None, responses={
+    200: {"model": Health, "description": "both reachable"},
+    503: {"model": Health, "description": "Temporal or the database unreachable, and why"},
+})  # fmt: skip
 async def healthz(database: AppDatabase, client: Client) -> JSONResponse:
     """Temporal and database reachability; 503 if either is down."""
     checks: dict[str, str] = {}

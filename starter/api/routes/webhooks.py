@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,9 +14,8 @@ from domain.providers import PROVIDERS, Provider, SignatureError, SignedRequest
 from starter.api.config import ApiConfig
 from starter.api.deps import Config, Intake
 from starter.api.errors import error
+from starter.api.schemas import AcceptedAnswer, errors, provider_security
 from starter.intake import Accepted, Rejected
-
-MAX_BODY = 64 * 1024
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -25,12 +24,7 @@ async def read_body(request: Request) -> bytes | JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return error(415, f"Content-Type must be application/json, not {content_type or 'none'!r}")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return error(413, f"body over {MAX_BODY // 1024} KiB")
-    return body
+    return await request.body()  # at most 64 KiB: `RequestReader` read it
 
 
 def _signed_url(request: Request, config: ApiConfig) -> str:
@@ -68,7 +62,12 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         intake: Intake,
         idempotency_key: Annotated[str | None, Header()] = None,
     ) -> Response:
-        """Read the body, check its signature (unless insecure), accept it."""
+        """Check the provider is configured, read the body, check its signature (unless
+        insecure), accept it."""
+        if not config.insecure and not config.secret_for(provider):
+            return error(
+                404, f"the {provider.name} webhook is not configured: set {provider.secret_env}"
+            )
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
@@ -94,6 +93,22 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
     return take
 
 
+def _documented(provider: Provider) -> dict[str, Any]:
+    """What the OpenAPI document says of a webhook the route reads itself (the raw body is
+    what the signature covers): any JSON object, as the provider sends it."""
+    body = {"type": "object", "description": f"A {provider.title}, as the provider sends it."}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "security": provider_security(provider),
+    }
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": AcceptedAnswer, "description": "a repeat of a delivery already taken"},
+    202: {"model": AcceptedAnswer, "description": "accepted: its workflow started (or queued)"},
+    **errors(400, 401, 404, 413, 415, 422, 429),
+}
+
 for _provider in PROVIDERS.values():
     router.add_api_route(
         f"/{_provider.name}",
@@ -103,4 +118,7 @@ for _provider in PROVIDERS.values():
         summary=_provider.title,
         description=_provider.description,
         name=f"{_provider.name}_webhook",
+        response_model=None,
+        responses=ANSWERS,
+        openapi_extra=_documented(_provider),
     )

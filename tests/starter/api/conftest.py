@@ -29,6 +29,7 @@ from temporalio.client import Client
 from activities.database.tables import AssignmentRow
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
+from starter.api.server import uvicorn_config
 from starter.intake import ClientSource
 from tests.workflows.conftest import Lab, LabFactory, env, lab  # noqa: F401
 
@@ -203,17 +204,14 @@ def base_config(lab_: Lab, **changes: Any) -> ApiConfig:
     return replace(config, **changes)
 
 
-async def serve(app: FastAPI) -> tuple[_QuietServer, asyncio.Task[None], str]:
-    """Run uvicorn in this event loop on a loopback port the kernel picked."""
+async def serve(app: FastAPI, config: ApiConfig) -> tuple[_QuietServer, asyncio.Task[None], str]:
+    """Run uvicorn as lead-router configures it, in this event loop, on a loopback port
+    the kernel picked."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = _QuietServer(
-        uvicorn.Config(
-            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5, access_log=False
-        )
-    )
+    server = _QuietServer(uvicorn_config(app, config, "127.0.0.1", port))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     deadline = asyncio.get_running_loop().time() + 10
     while not server.started:
@@ -258,7 +256,7 @@ async def api(lab: LabFactory) -> AsyncIterator[ApiFactory]:  # noqa: F811
             )
             one = Api(the_lab, app, config, http, base)
         else:
-            server, task, base = await serve(app)
+            server, task, base = await serve(app, config)
             http = httpx.AsyncClient(base_url=base, timeout=60)
             one = Api(the_lab, app, config, http, base, server, task)
         made.append(one)
