@@ -4,6 +4,7 @@ the fairness targets from the rules' weights, and the figures (`domain.analytics
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
 from activities.database import Database
@@ -33,3 +34,27 @@ async def routing_report(
     return report(
         tallies, fairness(counts, weights_of(rules)), since=since, until=until, group_by=by
     )
+
+
+@dataclass
+class ChartInputs:
+    """What the weekly-review charts draw: the report, by day and by team, and the
+    distribution of owner -> first action (bucketed ms -> leads)."""
+
+    report: Report
+    by_day: Report
+    by_team: Report
+    first_action_histogram: dict[int, int]
+
+
+async def chart_inputs(
+    database: Database, rules: RoutingRules, since: datetime | None, until: datetime | None
+) -> ChartInputs:
+    total, by_day, by_team, tallies = await asyncio.gather(
+        routing_report(database, rules, since, until, None),
+        routing_report(database, rules, since, until, "day"),
+        routing_report(database, rules, since, until, "team"),
+        database.analytics.tallies(since, until, None),
+    )
+    histogram = tallies.histograms.get("", {}).get("time_to_first_action", {})
+    return ChartInputs(total, by_day, by_team, histogram)
