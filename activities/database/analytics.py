@@ -11,7 +11,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -96,7 +107,13 @@ def _counts() -> list[Any]:
 
 def _bucket(column: Any) -> Any:
     """`domain.analytics.percentiles.bucket` in SQL (integer division on both dialects)."""
-    return case(*((column < below, (column / step) * step) for below, step in BUCKET_STEPS))
+
+    def n(value: int) -> Any:
+        return literal_column(str(value), BigInteger)  # inline: no int32 bind parameters
+
+    return case(
+        *((column < n(below), (column // n(step)) * n(step)) for below, step in BUCKET_STEPS)
+    )
 
 
 def _window(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 TIMESTAMP = DateTime(timezone=True)  # PostgreSQL keeps the zone; SQLite stores UTC text
@@ -141,10 +141,10 @@ class LeadFactRow(SQLModel, table=True):
     first_action_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
     first_action_kind: str | None = None
     action_owner: str | None = None
-    time_to_assign_ms: int | None = None
-    time_to_first_action_ms: int | None = None
-    business_time_to_first_action_ms: int | None = None
-    speed_to_lead_ms: int | None = None
+    time_to_assign_ms: int | None = Field(default=None, sa_type=BigInteger)
+    time_to_first_action_ms: int | None = Field(default=None, sa_type=BigInteger)
+    business_time_to_first_action_ms: int | None = Field(default=None, sa_type=BigInteger)
+    speed_to_lead_ms: int | None = Field(default=None, sa_type=BigInteger)
     sla_met: bool | None = None
 
 

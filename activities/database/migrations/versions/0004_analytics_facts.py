@@ -30,6 +30,10 @@ def _int(name: str, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(name, sa.Integer(), nullable=nullable)
 
 
+def _ms(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger(), nullable=True)  # a month is past int32 ms
+
+
 def _bool(name: str, nullable: bool = False) -> sa.Column[bool]:
     return sa.Column(name, sa.Boolean(), nullable=nullable)
 
@@ -54,8 +58,8 @@ def upgrade() -> None:
         _time("first_action_at"),
         _text("first_action_kind"),
         _text("action_owner"),
-        *(_int(c, True) for c in ("time_to_assign_ms", "time_to_first_action_ms")),
-        *(_int(c, True) for c in ("business_time_to_first_action_ms", "speed_to_lead_ms")),
+        *(_ms(c) for c in ("time_to_assign_ms", "time_to_first_action_ms")),
+        *(_ms(c) for c in ("business_time_to_first_action_ms", "speed_to_lead_ms")),
         _bool("sla_met", True),
         sa.PrimaryKeyConstraint("lead_id"),
     )
