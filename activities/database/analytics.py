@@ -169,15 +169,19 @@ class Analytics:
         """The report's counts and histograms; the queries run side by side (each its own
         read transaction: on SQLite a thread each, never blocking writers)."""
         where = _window(F.submitted_at, since, until)
-        groups, by_rule, dead, *delays = await asyncio.gather(
-            self._tx.read(lambda conn: _tally_counts(conn, where, by)),
+        # the totals are the sum over rules: one scan less unless grouped otherwise
+        own = by not in (None, "rule")
+        by_rule, groups, dead, *delays = await asyncio.gather(
             self._tx.read(lambda conn: _tally_counts(conn, where, "rule")),
+            self._tx.read(lambda conn: _tally_counts(conn, where, by) if own else {}),
             self._tx.read(lambda conn: _dead_letters(conn, since, until)),
             *(
                 self._tx.read(functools.partial(_tally_delay, where=where, by=by, delay=d))
                 for d in DELAYS
             ),
         )
+        if not own:
+            groups = by_rule if by == "rule" else {"": _summed(by_rule.values())}
         histograms: dict[str, dict[str, dict[int, int]]] = {}
         for rows in delays:
             for group, delay, key, n in rows:
@@ -212,6 +216,14 @@ class Analytics:
 
     async def steps_of(self, lead_id: str) -> list[StepFactRow]:
         return await self._tx.rows_of_lead(StepFactRow, lead_id, col(StepFactRow.at))
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for one in counts:
+        for name, n in one.items():
+            total[name] = total.get(name, 0) + n
+    return total
 
 
 def _dead_letters(conn: Connection, since: datetime | None, until: datetime | None) -> int:
