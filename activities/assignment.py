@@ -33,4 +33,4 @@ class AssignmentActivities:
 
     @activity.defn
     async def release_assignment(self, request: ReleaseRequest) -> bool:
-        return await self.roster.release(request.lead_id, request.step)
+        return await self.roster.release(request.lead_id, request.step, request.facts)

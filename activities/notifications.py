@@ -31,6 +31,7 @@ class NotificationActivities:
             note.recipient,
             note.text,
             slack=self.slack_webhook_url is not None,
+            facts=note.facts,
         )
         if row.slack_status != "pending" or self.slack_webhook_url is None:
             return row.slack_status

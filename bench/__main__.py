@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import cli_timing, e2e, memory, replay_bench, route
+from bench import analytics, cli_timing, e2e, memory, replay_bench, route
 from starter.runtime.stdio import private_stdout
 
 
@@ -62,6 +62,7 @@ async def run(quick: bool) -> dict[str, Any]:
     results.update(replay_bench.run_fresh(2 if quick else 40))
     results.update(await memory.run(100 if quick else 10_000))
     results.update(cli_timing.run(3 if quick else 7))
+    results.update(await analytics.measure(20_000 if quick else 1_000_000))
     return results
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.analytics.facts import LeadFacts
 from domain.models import Assignment, Classification, Enrichment, Lead, RoutingPlan
 from domain.rules import RoutingRules
 
@@ -67,6 +68,7 @@ class ManualAssignment(BaseModel):
 class ReleaseRequest(BaseModel):
     lead_id: str
     step: int
+    facts: LeadFacts | None = None  # at the first action: written with the release
 
 
 class Notification(BaseModel):
@@ -77,6 +79,7 @@ class Notification(BaseModel):
     kind: str  # "assigned", "escalation_alert", "unowned_alert", "reassigned"
     recipient: str | None
     text: str
+    facts: LeadFacts | None = None  # the lead's analytics facts, written with the outbox row
 
 
 class Decision(BaseModel):
@@ -140,6 +143,7 @@ class LeadLife(BaseModel):
     event changes it. `rules` are the lead's pinned rules, shared (frozen) between leads."""
 
     lead: Lead
+    submitted_at: datetime | None = None
     status: LeadStatus = LeadStatus.routing
     rules: RoutingRules | None = None
     enrichment: Enrichment | None = None

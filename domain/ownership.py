@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from domain import texts
+from domain.analytics.record import lead_facts
 from domain.lifecycle import (
     AssignRequest,
     Decision,
@@ -60,12 +61,14 @@ def pinned(life: LeadLife) -> tuple[RoutingRules, RoutingPlan]:
     return life.rules, life.plan
 
 
-def release(life: LeadLife) -> ReleaseAsk | None:
-    """Free the current owner's open-lead count, if anyone holds the lead."""
+def release(life: LeadLife, now: datetime | None = None) -> ReleaseAsk | None:
+    """Free the current owner's open-lead count, if anyone holds the lead; once the
+    owner acted (at `now`), the release carries the lead's final facts."""
     if life.owner is None:
         return None
+    facts = lead_facts(life, now) if life.action is not None else None
     return ReleaseAsk(
-        request=ReleaseRequest(lead_id=life.lead.lead_id, step=life.step),
+        request=ReleaseRequest(lead_id=life.lead.lead_id, step=life.step, facts=facts),
         summary=texts.release_summary(life.owner),
     )
 
@@ -88,7 +91,12 @@ def ask_notification(
     life: LeadLife, kind: str, recipient: str | None, text: str, summary: str | None = None
 ) -> NotifyAsk:
     note = Notification(
-        lead_id=life.lead.lead_id, step=life.step, kind=kind, recipient=recipient, text=text
+        lead_id=life.lead.lead_id,
+        step=life.step,
+        kind=kind,
+        recipient=recipient,
+        text=text,
+        facts=lead_facts(life),
     )
     return NotifyAsk(notification=note, summary=texts.notify_summary(recipient, kind, summary))
 

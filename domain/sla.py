@@ -64,3 +64,20 @@ def next_opening(start: datetime, hours: WorkingHours) -> datetime:
                 return max(cursor, open_at)
         day += timedelta(days=1)
     raise ValueError("the working hours never open; check the schedule's days")
+
+
+def business_seconds(start: datetime, end: datetime, hours: WorkingHours) -> float:
+    """Working seconds between `start` and `end` (aware) under `hours`: the inverse of
+    `business_deadline`, so an owner who acts exactly at the deadline took the SLA."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    total = 0.0
+    day = start.astimezone(_zone(hours.timezone)).date() - timedelta(days=1)
+    while True:
+        open_at, close_at = _window(day, hours)
+        if open_at >= end:
+            return total
+        if day.weekday() in hours.days:
+            total += max((min(end, close_at) - max(start, open_at)).total_seconds(), 0.0)
+        day += timedelta(days=1)

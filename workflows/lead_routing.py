@@ -62,7 +62,10 @@ NOTIFY_GRACE = timedelta(seconds=30)
 class LeadRoutingWorkflow:
     @workflow.init
     def __init__(self, submission: Submission) -> None:
-        self._life = LeadLife(lead=submission.lead)
+        self._life = LeadLife(
+            lead=submission.lead,
+            submitted_at=submission.received_at or workflow.info().start_time,
+        )
         self._inbox: list[Submission] = []
         self._seen_submissions = {submission.submission_id}
         self._manual: ReassignRequest | None = None
@@ -264,7 +267,7 @@ class LeadRoutingWorkflow:
         )
 
     async def _release(self) -> None:
-        ask = release(self._life)
+        ask = release(self._life, workflow.now())
         if ask is None:
             return
         await workflow.execute_activity_method(

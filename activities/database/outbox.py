@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam
 from sqlmodel import col, select, update
 
+from activities.database.analytics import write_facts
 from activities.database.engine import Transactions, insert_new
 from activities.database.tables import NotificationRow, now
+from domain.analytics.facts import LeadFacts
 
 # notification's statement, built once (values bound at execution)
 _NOTIFICATION = select(NotificationRow).where(
@@ -24,9 +26,17 @@ class Outbox:
         self._tx = transactions
 
     async def record(
-        self, lead_id: str, step: int, kind: str, recipient: str | None, text: str, slack: bool
+        self,
+        lead_id: str,
+        step: int,
+        kind: str,
+        recipient: str | None,
+        text: str,
+        slack: bool,
+        facts: LeadFacts | None = None,
     ) -> NotificationRow:
-        """Write the notification once; a repeat returns the row as it stands."""
+        """Write the notification once; a repeat returns the row as it stands. The lead's
+        analytics facts, if given, are written in the same transaction."""
         row = NotificationRow(
             lead_id=lead_id,
             step=step,
@@ -38,6 +48,7 @@ class Outbox:
         )
 
         def work(conn: Connection) -> NotificationRow:
+            write_facts(conn, facts)
             inserted = conn.execute(
                 insert_new(conn, NotificationRow), row.model_dump(exclude={"id"})
             ).first()

@@ -10,8 +10,10 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import Connection, bindparam, text
 from sqlmodel import col, select, update
 
+from activities.database.analytics import write_facts
 from activities.database.engine import Transactions
 from activities.database.tables import AssignmentRow, OwnerRow, RoundRobinRow, now
+from domain.analytics.facts import LeadFacts
 from domain.assign import OwnerState, RosterState
 from domain.assign import assign as choose_owner
 from domain.models import Assignment, RoutingPlan
@@ -100,11 +102,13 @@ class Roster:
 
         return await self._tx.write(work)
 
-    async def release(self, lead_id: str, step: int) -> bool:
-        """Drop the owner's open-lead count for this step, once. True if it changed now."""
+    async def release(self, lead_id: str, step: int, facts: LeadFacts | None = None) -> bool:
+        """Drop the owner's open-lead count for this step, once. True if it changed now.
+        The lead's final analytics facts, if given, are written in the same transaction."""
 
         def work(conn: Connection) -> bool:
             _lock_roster(conn)
+            write_facts(conn, facts)
             row = conn.execute(_LEDGER_ROW, {"b_lead": lead_id, "b_step": step}).first()
             if row is None or row.released or row.owner_id is None:
                 return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 TIMESTAMP = DateTime(timezone=True)  # PostgreSQL keeps the zone; SQLite stores UTC text
@@ -106,3 +106,59 @@ class DeadLetterRow(SQLModel, table=True):
     received_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
     retried_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
     lead_id: str | None = None
+
+
+class LeadFactRow(SQLModel, table=True):
+    """Analytics: one row per lead, its latest facts (`domain.analytics.facts.LeadFacts`).
+    No personal data beyond the lead id."""
+
+    __tablename__ = "lead_facts"
+    __table_args__ = (Index("ix_lead_facts_submitted_at", "submitted_at"),)
+    lead_id: str = Field(primary_key=True)
+    revision: int
+    submitted_at: datetime = Field(sa_type=TIMESTAMP)
+    day: str
+    lead_type: str
+    source: str
+    utm_campaign: str | None = None
+    tier: str | None = None
+    rule: str | None = None
+    rules_version: str | None = None
+    account_matched: bool
+    size_known: bool
+    industry_known: bool
+    country_known: bool
+    status: str
+    team: str | None = None
+    owner: str | None = None
+    method: str | None = None
+    assigned_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    sla_due_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    escalation_level: int
+    escalations: int
+    manual_reassigns: int
+    away_reassigns: int
+    first_action_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    first_action_kind: str | None = None
+    action_owner: str | None = None
+    time_to_assign_ms: int | None = Field(default=None, sa_type=BigInteger)
+    time_to_first_action_ms: int | None = Field(default=None, sa_type=BigInteger)
+    business_time_to_first_action_ms: int | None = Field(default=None, sa_type=BigInteger)
+    speed_to_lead_ms: int | None = Field(default=None, sa_type=BigInteger)
+    sla_met: bool | None = None
+
+
+class StepFactRow(SQLModel, table=True):
+    """Analytics: one row per change of hands and per first action of a lead."""
+
+    __tablename__ = "lead_steps"
+    __table_args__ = (Index("ix_lead_steps_fairness", "method", "at", "team", "owner"),)
+    lead_id: str = Field(primary_key=True)
+    step: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    at: datetime = Field(sa_type=TIMESTAMP)
+    owner: str | None = None
+    team: str | None = None
+    method: str
+    escalation_level: int
+    sla_due_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)

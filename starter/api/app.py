@@ -16,7 +16,7 @@ from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.errors import error
 from starter.api.middleware import add_guard
-from starter.api.routes import leads, service, webhooks
+from starter.api.routes import analytics, leads, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
 from starter.intake import ClientSource, IntakeService
@@ -56,6 +56,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     add_guard(app, config)
     app.include_router(webhooks.router)
     app.include_router(leads.router)
+    app.include_router(analytics.router)
     if config.codec_keys:
         add_codec_routes(app, config)
     app.include_router(service.router)

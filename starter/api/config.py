@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
@@ -31,6 +32,7 @@ class ApiConfig:
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
+    rules_path: Path | None = None  # the rules whose weights fairness is measured against
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -61,6 +63,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_keys=configured_keys(settings.codec),
         codec_token=settings.codec.token,
         codec_origin=settings.codec.cors_origin,
+        rules_path=settings.routing.rules_path,
     )
 
 

@@ -23,7 +23,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
-from temporalio.worker import Replayer
+from temporalio.worker import Interceptor, Replayer
 from temporalio.workflow import NondeterminismError
 
 from starter.replay.history import (
@@ -72,12 +72,15 @@ def _quiet_runtime() -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
 
 
-def make_replayer(workflows: Sequence[type] = WORKFLOWS) -> Replayer:
+def make_replayer(
+    workflows: Sequence[type] = WORKFLOWS, interceptors: Sequence[Interceptor] = ()
+) -> Replayer:
     """Set up as the worker is: the project's data converter (with the payload codec
     when keys are configured) and the same sandbox."""
     skip_idle_payload_passes()
     return Replayer(
         workflows=list(workflows),
+        interceptors=interceptors,
         data_converter=data_converter(),
         workflow_runner=SANDBOX,
         runtime=_quiet_runtime(),

@@ -240,9 +240,21 @@ async def test_the_migrated_schema_is_what_the_tables_declare(dialect: str, tmp_
 
 
 def differences_from(conn: Connection, metadata: MetaData) -> list[Any]:
-    """The migrated schema against the frozen one: the baseline is exactly today's."""
+    """The migrated schema against the frozen one: the baseline's tables are exactly
+    today's (tables later migrations add are not the baseline's concern)."""
     context = MigrationContext.configure(conn, opts={"compare_type": True})
-    return list(compare_metadata(context, metadata))
+    return [d for d in compare_metadata(context, metadata) if _table_of(d) in metadata.tables]
+
+
+def _table_of(difference: Any) -> str | None:
+    """The table an autogenerate difference concerns."""
+    first = difference[0] if isinstance(difference, list) else difference
+    for item in first[1:]:
+        name = getattr(item, "name", None) if isinstance(item, Table) else None
+        name = name or getattr(getattr(item, "table", None), "name", None)
+        if name:
+            return str(name)
+    return str(first[2]) if len(first) > 2 and isinstance(first[2], str) else None
 
 
 async def test_the_embedded_database_upgrades_itself_at_start(tmp_path: Path) -> None:

@@ -123,9 +123,10 @@ def commands() -> dict[str, click.Command]:
 # (--address, --namespace); `up` starts its own Temporal unless --temporal-address
 USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "import accounts",
                  "submit", "dead-letters list", "dead-letters retry", "db upgrade",
-                 "db current", "up", "worker", "api"}  # fmt: skip
+                 "db current", "up", "worker", "api", "report",
+                 "analytics backfill"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export",
-                 "dead-letters retry", "worker", "api"}  # fmt: skip
+                 "dead-letters retry", "worker", "api", "analytics backfill"}  # fmt: skip
 
 
 def test_every_command_takes_the_same_options_where_it_uses_them() -> None:

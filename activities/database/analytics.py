@@ -1,0 +1,234 @@
+"""Analytics facts: written with the outbox row of each handover and with the last
+release (idempotently: a later revision of a lead replaces an earlier one, a step is
+written once), and the report's counts, aggregated in SQL: a report over a million
+leads reads a few thousand rows, never a million."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
+
+from activities.database.engine import Transactions
+from activities.database.tables import DeadLetterRow, LeadFactRow, StepFactRow
+from domain.analytics.facts import DEMO_REQUEST, LeadFacts
+from domain.analytics.fairness import ROUND_ROBIN_METHODS
+from domain.analytics.percentiles import BUCKET_STEPS
+from domain.analytics.report import (
+    ACTION_KINDS,
+    DELAYS,
+    FIVE_MINUTES_MS,
+    GROUPINGS,
+    LEVELS,
+    Tallies,
+)
+
+F = LeadFactRow.__table__.c  # type: ignore[attr-defined]
+S = StepFactRow.__table__.c  # type: ignore[attr-defined]
+
+
+def write_facts(conn: Connection, facts: LeadFacts | None) -> None:
+    """Upsert the lead's row unless a later revision is there; add its new steps."""
+    if facts is None:
+        return
+    values = facts.model_dump(exclude={"steps"})
+    conn.execute(_upsert_lead(conn.dialect.name), values)
+    steps = [{"lead_id": facts.lead_id, **s.model_dump()} for s in facts.steps]
+    if steps:
+        conn.execute(_insert_steps(conn.dialect.name), steps)
+
+
+@functools.cache
+def _upsert_lead(dialect: str) -> Any:
+    table = LeadFactRow.__table__  # type: ignore[attr-defined]
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=["lead_id"],
+        set_={c.name: insert.excluded[c.name] for c in table.columns if c.name != "lead_id"},
+        where=table.c.revision <= insert.excluded.revision,
+    )
+
+
+@functools.cache
+def _insert_steps(dialect: str) -> Any:
+    table = StepFactRow.__table__  # type: ignore[attr-defined]
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(
+        table
+    ).on_conflict_do_nothing()
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _counts() -> list[Any]:
+    """Each count of `domain.analytics.report.COUNTS`, labelled with its name."""
+    reassigned = (F.escalations > 0, F.manual_reassigns > 0, F.away_reassigns > 0)
+    return [
+        func.count().label("leads"),
+        func.count(F.assigned_at).label("assigned"),
+        *(_count(F.first_action_kind == k).label(f"actioned_{k}") for k in ACTION_KINDS),
+        _count(F.status == "unowned_review").label("unowned"),
+        _count(F.status == "onboarding").label("onboarding"),
+        _count(F.status == "waiting_first_action").label("waiting"),
+        *(_count(F.escalation_level == n).label(f"escalated_{n}") for n in LEVELS),
+        _count(or_(*reassigned)).label("reassigned"),
+        _count(reassigned[0]).label("reassigned_escalation"),
+        _count(reassigned[1]).label("reassigned_manual"),
+        _count(reassigned[2]).label("reassigned_owner_away"),
+        func.count(F.sla_met).label("sla_decided"),
+        _count(F.sla_met.is_(True)).label("sla_met"),
+        _count(F.lead_type == DEMO_REQUEST).label("demo"),
+        _count(and_(F.lead_type == DEMO_REQUEST, F.speed_to_lead_ms <= FIVE_MINUTES_MS)).label(
+            "demo_within_5m"
+        ),
+        *(_count(F[c].is_(True)).label(c) for c in ("account_matched", "size_known")),
+        *(_count(F[c].is_(True)).label(c) for c in ("industry_known", "country_known")),
+    ]
+
+
+def _bucket(column: Any) -> Any:
+    """`domain.analytics.percentiles.bucket` in SQL (integer division on both dialects)."""
+
+    def n(value: int) -> Any:
+        return literal_column(str(value), BigInteger)  # inline: no int32 bind parameters
+
+    return case(
+        *((column < n(below), (column // n(step)) * n(step)) for below, step in BUCKET_STEPS)
+    )
+
+
+def _window(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    return [
+        *([column >= since] if since is not None else []),
+        *([column < until] if until is not None else []),
+    ]
+
+
+def _group(by: str | None) -> Any:
+    if by is None:
+        return literal("")
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}: choose one of {', '.join(GROUPINGS)}")
+    return func.coalesce(F[by], "")
+
+
+def _tally_counts(conn: Connection, where: list[Any], by: str | None) -> dict[str, dict[str, int]]:
+    group = _group(by).label("g")
+    rows = conn.execute(select(group, *_counts()).where(*where).group_by(group)).mappings()
+    return {r["g"]: {k: int(v or 0) for k, v in r.items() if k != "g"} for r in rows}
+
+
+def _tally_delay(conn: Connection, where: list[Any], by: str | None, delay: str) -> list[Any]:
+    column = F[f"{delay}_ms"]
+    group, key = _group(by).label("g"), _bucket(column).label("k")
+    statement = (
+        select(group, key, func.count().label("n"))
+        .where(*where, column.is_not(None))
+        .group_by(group, key)
+    )
+    return [(r.g, delay, int(r.k), int(r.n)) for r in conn.execute(statement)]
+
+
+class Analytics:
+    def __init__(self, transactions: Transactions) -> None:
+        self._tx = transactions
+
+    async def record(self, facts: Iterable[LeadFacts]) -> int:
+        """Write facts (the backfill); idempotent. Returns how many were given."""
+        batch = list(facts)
+
+        def work(conn: Connection) -> int:
+            for one in batch:
+                write_facts(conn, one)
+            return len(batch)
+
+        return await self._tx.write(work)
+
+    async def tallies(
+        self, since: datetime | None, until: datetime | None, by: str | None
+    ) -> Tallies:
+        """The report's counts and histograms; the queries run side by side (each its own
+        read transaction: on SQLite a thread each, never blocking writers)."""
+        where = _window(F.submitted_at, since, until)
+        # the totals are the sum over rules: one scan less unless grouped otherwise
+        own = by not in (None, "rule")
+        by_rule, groups, dead, *delays = await asyncio.gather(
+            self._tx.read(lambda conn: _tally_counts(conn, where, "rule")),
+            self._tx.read(lambda conn: _tally_counts(conn, where, by) if own else {}),
+            self._tx.read(lambda conn: _dead_letters(conn, since, until)),
+            *(
+                self._tx.read(functools.partial(_tally_delay, where=where, by=by, delay=d))
+                for d in DELAYS
+            ),
+        )
+        if not own:
+            groups = by_rule if by == "rule" else {"": _summed(by_rule.values())}
+        histograms: dict[str, dict[str, dict[int, int]]] = {}
+        for rows in delays:
+            for group, delay, key, n in rows:
+                histograms.setdefault(group, {}).setdefault(delay, {})[key] = n
+        return Tallies(groups=groups, histograms=histograms, by_rule=by_rule, dead_letters=dead)
+
+    async def round_robin_counts(
+        self, since: datetime | None, until: datetime | None
+    ) -> dict[str, dict[str, int]]:
+        """Round-robin assignments per team and owner, by the time they were made."""
+
+        def work(conn: Connection) -> dict[str, dict[str, int]]:
+            statement = (
+                select(S.team, S.owner, func.count().label("n"))
+                .where(
+                    S.method.in_(ROUND_ROBIN_METHODS),
+                    *_window(S.at, since, until),
+                    S.owner.is_not(None),
+                )
+                .group_by(S.team, S.owner)
+            )
+            counts: dict[str, dict[str, int]] = {}
+            for row in conn.execute(statement):
+                counts.setdefault(row.team or "", {})[row.owner] = int(row.n)
+            return counts
+
+        return await self._tx.read(work)
+
+    async def facts_of(self, lead_id: str) -> LeadFactRow | None:
+        rows = await self._tx.rows_of_lead(LeadFactRow, lead_id, col(LeadFactRow.lead_id))
+        return rows[0] if rows else None
+
+    async def steps_of(self, lead_id: str) -> list[StepFactRow]:
+        return await self._tx.rows_of_lead(StepFactRow, lead_id, col(StepFactRow.at))
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for one in counts:
+        for name, n in one.items():
+            total[name] = total.get(name, 0) + n
+    return total
+
+
+def _dead_letters(conn: Connection, since: datetime | None, until: datetime | None) -> int:
+    received = col(DeadLetterRow.received_at)
+    statement = (
+        select(func.count()).select_from(DeadLetterRow).where(*_window(received, since, until))
+    )
+    return int(conn.execute(statement).scalar() or 0)

@@ -1,0 +1,60 @@
+"""The routing report, for the CLI and the API alike: what the app database counted,
+the fairness targets from the rules' weights, and the figures (`domain.analytics`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from activities.database import Database
+from domain.analytics.fairness import fairness
+from domain.analytics.report import Report, report
+from domain.rules import RoutingRules
+
+
+def weights_of(rules: RoutingRules) -> dict[str, dict[str, float]]:
+    """Each team's active members' round-robin weights."""
+    return {
+        team.id: {m.id: float(m.weight) for m in team.members if m.active} for team in rules.teams
+    }
+
+
+async def routing_report(
+    database: Database,
+    rules: RoutingRules,
+    since: datetime | None,
+    until: datetime | None,
+    by: str | None,
+) -> Report:
+    tallies, counts = await asyncio.gather(
+        database.analytics.tallies(since, until, by),
+        database.analytics.round_robin_counts(since, until),
+    )
+    return report(
+        tallies, fairness(counts, weights_of(rules)), since=since, until=until, group_by=by
+    )
+
+
+@dataclass
+class ChartInputs:
+    """What the weekly-review charts draw: the report, by day and by team, and the
+    distribution of owner -> first action (bucketed ms -> leads)."""
+
+    report: Report
+    by_day: Report
+    by_team: Report
+    first_action_histogram: dict[int, int]
+
+
+async def chart_inputs(
+    database: Database, rules: RoutingRules, since: datetime | None, until: datetime | None
+) -> ChartInputs:
+    total, by_day, by_team, tallies = await asyncio.gather(
+        routing_report(database, rules, since, until, None),
+        routing_report(database, rules, since, until, "day"),
+        routing_report(database, rules, since, until, "team"),
+        database.analytics.tallies(since, until, None),
+    )
+    histogram = tallies.histograms.get("", {}).get("time_to_first_action", {})
+    return ChartInputs(total, by_day, by_team, histogram)

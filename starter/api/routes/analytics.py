@@ -1,0 +1,51 @@
+"""`GET /analytics/summary`: the routing report as JSON, as `lead-router report --json`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from activities.rules_file import load_rules_file
+from domain.analytics.report import GROUPINGS
+from domain.analytics.window import window
+from domain.rules import RulesError
+from starter.analytics import routing_report
+from starter.api.deps import AppDatabase, Config
+from starter.api.errors import bearer_matches, error
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+
+@router.get("/summary")
+async def summary(
+    database: AppDatabase,
+    config: Config,
+    since: Annotated[str | None, Query(description="7d, 12h, 2026-11-01 or an ISO time")] = None,
+    until: Annotated[str | None, Query(description="same forms as since")] = None,
+    by: Annotated[str | None, Query(description=f"one of {', '.join(GROUPINGS)}")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Counts, delays, rates against targets, fairness and outcomes by rule for the leads
+    submitted in the window. Bearer token: LEAD_ROUTER_API_TOKEN."""
+    if not config.api_token and not config.insecure:
+        return error(503, "analytics are off: set LEAD_ROUTER_API_TOKEN")
+    if config.api_token and not bearer_matches(authorization, config.api_token):
+        return error(401, "missing or wrong bearer token")
+    if by is not None and by not in GROUPINGS:
+        return error(422, [{"field": "by", "message": f"choose one of {', '.join(GROUPINGS)}"}])
+    try:
+        start, end = window(since, until, datetime.now(UTC))
+    except ValueError as exc:
+        field = "until" if str(exc).startswith("--until") else "since"
+        message = str(exc).replace("--since", "since").replace("--until", "until")
+        return error(422, [{"field": field, "message": message}])
+    if config.rules_path is None:
+        return error(503, "analytics need the rules file (LEAD_ROUTER_RULES) for fairness targets")
+    try:
+        rules = load_rules_file(config.rules_path)
+    except RulesError as exc:
+        return error(503, f"the rules file cannot be read: {exc}")
+    result = await routing_report(database, rules, start, end, by)
+    return Response(result.model_dump_json(), media_type="application/json")
