@@ -9,7 +9,7 @@ from pathlib import Path
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
 from starter.runtime.codec import configured_keys
-from starter.runtime.settings import Settings
+from starter.runtime.settings import DEFAULT_RULES, Settings
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ApiConfig:
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
-    rules_path: Path | None = None  # the rules whose weights fairness is measured against
+    rules_path: Path = DEFAULT_RULES  # the rules whose weights fairness is measured against
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)

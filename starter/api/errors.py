@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from starter.api.config import ApiConfig
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -44,3 +46,13 @@ def bearer_matches(header: str | None, token: str) -> bool:
     """`Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235)."""
     scheme, _, given = (header or "").strip().partition(" ")
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def token_refusal(config: ApiConfig, authorization: str | None, what: str) -> JSONResponse | None:
+    """The answer to a request without the bearer token (503 while no token is set),
+    or None when it may go on."""
+    if not config.api_token and not config.insecure:
+        return error(503, f"{what} are off: set LEAD_ROUTER_API_TOKEN")
+    if config.api_token and not bearer_matches(authorization, config.api_token):
+        return error(401, "missing or wrong bearer token")
+    return None

@@ -13,12 +13,21 @@ from domain.analytics.window import window
 from domain.rules import RulesError
 from starter.analytics import routing_report
 from starter.api.deps import AppDatabase, Config
-from starter.api.errors import bearer_matches, error
+from starter.api.errors import error, token_refusal
+from starter.api.schemas import errors
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 
-@router.get("/summary")
+@router.get(
+    "/summary",
+    response_model=None,
+    responses={
+        200: {"description": "the report, as `lead-router report --json`"},
+        **errors(400, 401, 422, 503),
+    },
+    openapi_extra={"security": [{"bearer": []}]},
+)
 async def summary(
     database: AppDatabase,
     config: Config,
@@ -29,10 +38,8 @@ async def summary(
 ) -> Response:
     """Counts, delays, rates against targets, fairness and outcomes by rule for the leads
     submitted in the window. Bearer token: LEAD_ROUTER_API_TOKEN."""
-    if not config.api_token and not config.insecure:
-        return error(503, "analytics are off: set LEAD_ROUTER_API_TOKEN")
-    if config.api_token and not bearer_matches(authorization, config.api_token):
-        return error(401, "missing or wrong bearer token")
+    if (refused := token_refusal(config, authorization, "analytics")) is not None:
+        return refused
     if by is not None and by not in GROUPINGS:
         return error(422, [{"field": "by", "message": f"choose one of {', '.join(GROUPINGS)}"}])
     try:
@@ -41,8 +48,6 @@ async def summary(
         field = "until" if str(exc).startswith("--until") else "since"
         message = str(exc).replace("--since", "since").replace("--until", "until")
         return error(422, [{"field": field, "message": message}])
-    if config.rules_path is None:
-        return error(503, "analytics need the rules file (LEAD_ROUTER_RULES) for fairness targets")
     try:
         rules = load_rules_file(config.rules_path)
     except RulesError as exc:

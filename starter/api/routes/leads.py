@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.lifecycle import FirstActionKind, LeadState, Outcome
 from starter.api.deps import AppDatabase, Client, Config
-from starter.api.errors import bearer_matches, error, json_body, read_json
+from starter.api.errors import error, json_body, read_json, token_refusal
 from starter.api.schemas import QueuedAnswer, errors
 from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
 
@@ -67,10 +67,8 @@ async def act(
 ) -> Response:
     """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN.
     The token is checked before the body is read."""
-    if not config.api_token and not config.insecure:
-        return error(503, "actions are off: set LEAD_ROUTER_API_TOKEN")
-    if config.api_token and not bearer_matches(authorization, config.api_token):
-        return error(401, "missing or wrong bearer token")
+    if (refused := token_refusal(config, authorization, "actions")) is not None:
+        return refused
     action = await read_json(request, ActionRequest)
     if isinstance(action, Response):
         return action
