@@ -285,4 +285,5 @@ def lead_state(life: LeadLife) -> LeadState:
         decisions=life.decisions,
         resubmissions=life.resubmissions,
         first_action=life.action.action.value if life.action else None,
+        crm_sync=life.crm_sync,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Self
 
 from activities.database.accounts import Accounts
+from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
 from activities.database.outbox import Outbox
@@ -27,6 +28,7 @@ class Database:
         self.outbox = Outbox(self.transactions)
         self.deliveries = Deliveries(self.transactions)
         self.dead_letters = DeadLetters(self.transactions)
+        self.crm = CrmLedger(self.transactions)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself
