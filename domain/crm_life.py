@@ -32,6 +32,8 @@ def crm_write(life: LeadLife) -> CrmWrite | None:
         ),
         due_at=life.deadline,
     )
+    previous = life.crm_sync.record_id if life.crm_sync else None
+    life.crm_sync = CrmSync(crm=life.crm, step=life.step, status="writing", record_id=previous)
     return CrmWrite(
         crm=life.crm,
         lead_id=lead.lead_id,
@@ -45,6 +47,11 @@ def crm_write(life: LeadLife) -> CrmWrite | None:
         owner_crm_id=owner_crm_id(rules.member(life.owner), life.crm),
         task=task,
     )
+
+
+def crm_summary(write: CrmWrite) -> str:
+    who = write.owner_crm_id or "no CRM id"
+    return f"write the owner to {write.crm}: {write.owner} ({who}), step {write.step}"
 
 
 def crm_synced(life: LeadLife, sync: CrmSync) -> NotifyAsk | None:

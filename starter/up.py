@@ -23,6 +23,7 @@ from starter.api.app import create_app
 from starter.api.config import api_config
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
+from starter.runtime.crm import crm_client
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
 from worker import build_worker
@@ -65,6 +66,7 @@ async def run_up(
             rules_path=settings.routing.rules_path,
             companies_path=settings.routing.companies_path,
             slack_webhook_url=settings.notifications.slack_webhook_url,
+            crm=crm_client(settings.crm),
         )
         insecure = bool(api_config(settings, insecure=True, ui_url=None).missing_secrets())
         if insecure:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
+from domain.crm import Crm
 from domain.lifecycle import (
     FirstAction,
     FirstActionKind,
@@ -37,12 +38,14 @@ async def start_lead(
     *,
     submission_id: str | None = None,
     received_at: datetime | None = None,
+    crm: Crm | None = None,
 ) -> LeadHandle:
     """Start the lead's workflow, or join the open one (signal-with-start)."""
     submission = Submission(
         submission_id=submission_id or uuid.uuid4().hex,
         lead=lead,
         received_at=received_at or datetime.now(UTC),
+        crm=crm,
     )
     return await client.start_workflow(
         LeadRoutingWorkflow.run,
@@ -65,10 +68,11 @@ async def lead_status(client: Client, lead_id: str) -> LeadState:
 
 
 async def record_action(
-    client: Client, lead_id: str, owner_id: str, action: FirstActionKind
+    client: Client, lead_id: str, owner_id: str, action: FirstActionKind, via: str | None = None
 ) -> Outcome:
     return await handle_for(client, lead_id).execute_update(
-        LeadRoutingWorkflow.record_first_action, FirstAction(owner_id=owner_id, action=action)
+        LeadRoutingWorkflow.record_first_action,
+        FirstAction(owner_id=owner_id, action=action, via=via),
     )
 
 

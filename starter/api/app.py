@@ -32,6 +32,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
         id_key=config.id_key,
         mappings=config.mappings,
         dedupe_window=config.dedupe_window,
+        crm=config.crm.crm,
     )
 
     @asynccontextmanager

@@ -8,7 +8,7 @@ from datetime import timedelta
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
 from starter.runtime.codec import configured_keys
-from starter.runtime.settings import Settings
+from starter.runtime.settings import CrmSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ApiConfig:
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
+    crm: CrmSettings = field(default_factory=CrmSettings)
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -58,4 +59,5 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_keys=configured_keys(settings.codec),
         codec_token=settings.codec.token,
         codec_origin=settings.codec.cors_origin,
+        crm=settings.crm,
     )
