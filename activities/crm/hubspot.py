@@ -16,8 +16,8 @@ CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
 TASKS = f"/crm/objects/{API_VERSION}/tasks"
 OWNERS = f"/crm/owners/{API_VERSION}/"
 TASK_TO_CONTACT = 204  # HubSpot-defined association type: task -> contact
-# HubSpot allows 190 requests per 10 s per private app (Professional/Enterprise)
-RATE = (190, 10.0)
+# HubSpot allows 190 requests per 10 s per app; 10 spare for clock skew and other callers
+RATE = (180, 10.0)
 
 
 def task_key(write: CrmWrite) -> str:
