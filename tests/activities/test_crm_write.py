@@ -17,7 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.crm.hubspot import HubSpotClient
 from activities.crm.sync import CrmActivities
 from activities.database import Database
-from domain.crm import CrmTask, CrmWrite
+from domain.crm import CrmSync, CrmTask, CrmWrite
 from tests.fakes.hubspot import TOKEN, FakeHubSpot
 
 OWNERS = [{"id": "5001", "userId": 9001, "email": "gita@example.com", "archived": False},
@@ -54,7 +54,7 @@ def write(step: int = 1, owner_crm_id: str | None = "5001") -> CrmWrite:
     )  # fmt: skip
 
 
-async def run(acts: CrmActivities, w: CrmWrite) -> object:
+async def run(acts: CrmActivities, w: CrmWrite) -> CrmSync:
     return await ActivityEnvironment().run(acts.write_owner, w)
 
 
@@ -69,8 +69,8 @@ async def test_a_write_upserts_the_contact_with_its_owner_and_one_task(
     assert len(hubspot.contacts) == 1 and len(hubspot.tasks_of(contact["id"])) == 1
     task = hubspot.tasks_of(contact["id"])[0]["properties"]
     assert task["hubspot_owner_id"] == "5001" and task["hs_timestamp"] == "2026-11-24T15:00:00Z"
-    assert sync == again and getattr(sync, "status") == "written"
-    assert getattr(sync, "record_id") == contact["id"]
+    assert sync == again and sync.status == "written"
+    assert sync.record_id == contact["id"]
     assert await database.crm.lead_of_record("hubspot", contact["id"]) == "lead-abc123"
     assert len(hubspot.requests) == 2  # the repeat asked HubSpot nothing
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in hubspot.requests)
@@ -101,7 +101,7 @@ async def test_a_failing_hubspot_fails_the_attempt_and_the_retry_writes_once(
         assert failed.value.next_retry_delay == timedelta(seconds=1)  # HubSpot's Retry-After
         assert "RATE_LIMIT" in str(failed.value) or "ten_secondly" in str(failed.value)
     sync = await run(acts, write())
-    assert getattr(sync, "status") == "written"
+    assert sync.status == "written"
     contact = hubspot.contact_by_email("buyer@northwind.io")
     assert contact is not None and len(hubspot.contacts) == 1
     assert len(hubspot.tasks_of(contact["id"])) == 1
@@ -118,7 +118,7 @@ async def test_a_task_created_but_unanswered_is_found_not_created_again(
     sync = await run(acts, write())
     contact = hubspot.contact_by_email("buyer@northwind.io")
     assert contact is not None and len(hubspot.tasks_of(contact["id"])) == 1
-    assert getattr(sync, "task_id") == hubspot.tasks_of(contact["id"])[0]["id"]
+    assert sync.task_id == hubspot.tasks_of(contact["id"])[0]["id"]
     assert len(hubspot.calls("/tasks/search")) == 1
 
 
@@ -127,13 +127,13 @@ async def test_an_owner_hubspot_refuses_is_a_warning_and_the_contact_is_still_ke
 ) -> None:
     acts = acts_for(hubspot, database)
     sync = await run(acts, write(owner_crm_id="7777"))  # deleted in HubSpot
-    assert getattr(sync, "status") == "rejected"
-    assert "7777 is not a valid owner id" in str(getattr(sync, "warning"))
+    assert sync.status == "rejected"
+    assert "7777 is not a valid owner id" in str(sync.warning)
     contact = hubspot.contact_by_email("buyer@northwind.io")
     assert contact is not None and "hubspot_owner_id" not in contact["properties"]
     assert hubspot.tasks == {}
     missing = await run(acts, write(step=2, owner_crm_id=None))
-    assert "gita.berg has no hubspot_owner_id in the rules file" in str(getattr(missing, "warning"))
+    assert "gita.berg has no hubspot_owner_id in the rules file" in str(missing.warning)
 
 
 async def test_the_client_stays_under_the_rate_limit(
