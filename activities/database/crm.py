@@ -74,7 +74,7 @@ class CrmLedger:
             crm=crm, event_id=event_id, lead_id=lead_id, outcome=outcome, received_at=now()
         )
         await self._tx.write(
-            lambda conn: conn.execute(insert_new(conn, CrmEventRow), row.model_dump())
+            lambda conn: conn.execute(insert_new(conn, CrmEventRow), row.model_dump()).first()
         )
 
     async def writes_of_lead(self, lead_id: str) -> list[CrmWriteRow]:

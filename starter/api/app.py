@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.middleware import add_guard
-from starter.api.routes import leads, service, webhooks
+from starter.api.routes import crm, leads, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.intake import ClientSource, IntakeService
 
@@ -54,6 +54,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.state.intake = intake
     add_guard(app, config)
     app.include_router(webhooks.router)
+    app.include_router(crm.router)
     app.include_router(leads.router)
     if config.codec_keys:
         add_codec_routes(app, config)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
 from starter.runtime.codec import configured_keys
-from starter.runtime.settings import CrmSettings, Settings
+from starter.runtime.settings import DEFAULT_RULES, CrmSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ApiConfig:
     codec_token: str | None = None
     codec_origin: str | None = None
     crm: CrmSettings = field(default_factory=CrmSettings)
+    rules_path: Path = DEFAULT_RULES  # the roster's CRM identities, for the CRM's events
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -60,4 +62,5 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_token=settings.codec.token,
         codec_origin=settings.codec.cors_origin,
         crm=settings.crm,
+        rules_path=settings.routing.rules_path,
     )

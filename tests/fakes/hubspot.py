@@ -59,6 +59,9 @@ class FakeHubSpot:
             (c for c in self.contacts.values() if c["properties"]["email"] == email.lower()), None
         )
 
+    def contacts_with(self, email: str) -> list[dict[str, Any]]:
+        return [c for c in self.contacts.values() if c["properties"]["email"] == email.lower()]
+
     def tasks_of(self, contact_id: str) -> list[dict[str, Any]]:
         return [t for t in self.tasks.values() if contact_id in t["associations"]]
 
@@ -105,8 +108,8 @@ class FakeHubSpot:
                         f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items())]  # fmt: skip
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            return  # the client (or the test's end) closed the connection
         finally:
             writer.close()
 

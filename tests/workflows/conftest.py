@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
 
+from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from domain.intake import parse_submission
@@ -121,6 +122,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         accounts: list[Account] | None = None,
         slack_webhook_url: str | None = None,
         start_worker: bool = True,
+        crm: CrmClient | None = None,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -129,7 +131,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             await store.accounts.upsert(accounts)
         acts = LeadActivities(
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
-            slack_webhook_url=slack_webhook_url,
+            slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
         made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
         if start_worker:

@@ -33,7 +33,7 @@ async def read_body(request: Request) -> bytes | JSONResponse:
     return body
 
 
-def _signed_url(request: Request, config: ApiConfig) -> str:
+def signed_url(request: Request, config: ApiConfig) -> str:
     """The URL the provider called: behind a proxy, the public URL it knows."""
     if not config.public_url:
         return str(request.url)
@@ -75,7 +75,7 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         if not config.insecure:
             signed = SignedRequest(
                 method=request.method,
-                url=_signed_url(request, config),
+                url=signed_url(request, config),
                 body=body,
                 headers={k.lower(): v for k, v in request.headers.items()},
                 now_ms=int(time.time() * 1000),
