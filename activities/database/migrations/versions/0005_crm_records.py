@@ -7,6 +7,8 @@ Create Date: 2026-01-05
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column[sa.DateTime]:
+def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
