@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from domain.crm import Crm
 from domain.intake import parse_submission
 from domain.lifecycle import LeadState
 from domain.models import Account
@@ -74,6 +75,7 @@ class Lab:
     task_queue: str
     rules_path: Path
     workers: list[Worker] = field(default_factory=list)
+    crm: Crm | None = None  # the CRM its leads write owners to
 
     async def submit(
         self, submission: dict[str, Any], submission_id: str | None = None
@@ -83,7 +85,9 @@ class Lab:
         local, domain = str(submission["email"]).strip().split("@")
         tagged = {**submission, "email": f"{local}+{self.task_queue}@{domain}"}
         lead = parse_submission(tagged, source="test")
-        return await start_lead(self.client, lead, self.task_queue, submission_id=submission_id)
+        return await start_lead(
+            self.client, lead, self.task_queue, submission_id=submission_id, crm=self.crm
+        )
 
     async def until(
         self, handle: LeadHandle, check: Callable[[LeadState], bool], timeout: float = 20.0
@@ -134,6 +138,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
         made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
+        made.crm = "hubspot" if crm is not None else None
         if start_worker:
             worker = build_worker(env.client, acts, made.task_queue)
             await worker.__aenter__()
