@@ -104,3 +104,31 @@ def check_identities(rules: RoutingRules) -> list[str]:
                     problems.append(f"{where}: {value!r} is also {seen[key]}'s {field}")
                 seen.setdefault(key, member.id)
     return problems
+
+
+def roster_vs_crm(
+    rules: RoutingRules, crm: Crm, users: list[dict[str, str]] | None
+) -> list[dict[str, str]]:
+    """Each roster member beside the CRM user their id names, with what is wrong; then
+    the CRM's users no member names. `users` None: the CRM was not asked."""
+    field = OWNER_FIELD[crm]
+    by_id = {u["id"]: u for u in users or []}
+    rows, named = [], set()
+    for team in rules.teams:
+        for member in team.members:
+            crm_id = getattr(member, field)
+            user = by_id.get(crm_id or "")
+            named.add(crm_id)
+            problem = ""
+            if crm_id is None:
+                problem = f"no {field}"
+            elif users is not None and user is None:
+                problem = f"{crm} has no active owner {crm_id}"
+            rows.append({"member": member.id, "team": team.id, field: crm_id or "",
+                         "crm_name": user["name"] if user else "",
+                         "crm_email": user["email"] if user else "", "problem": problem})  # fmt: skip
+    for user in users or []:
+        if user["id"] not in named:
+            rows.append({"member": "", "team": "", field: user["id"], "crm_name": user["name"],
+                         "crm_email": user["email"], "problem": "not in the roster"})  # fmt: skip
+    return rows

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from starter.cli import db, dead_letters, history, keys, leads, roster, rules, service
+from starter.cli import crm, db, dead_letters, history, keys, leads, roster, rules, service
 from starter.runtime.telemetry import shutdown_tracing
 
 
@@ -32,5 +32,5 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for noun in (rules, service, leads, roster, dead_letters, history, keys, db):
+for noun in (rules, service, leads, roster, dead_letters, history, keys, db, crm):
     noun.register(app)

@@ -45,6 +45,7 @@ class FakeHubSpot:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     _window: list[float] = field(default_factory=list)
     _server: asyncio.Server | None = None
+    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
     url: str = ""
 
     def fail_next(self, *faults: str) -> None:
@@ -77,10 +78,16 @@ class FakeHubSpot:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+        for handler in self._handlers:
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
 
     # HTTP
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.add(handler)
         try:
             while True:
                 line = await reader.readline()
@@ -112,6 +119,7 @@ class FakeHubSpot:
             return  # the client (or the test's end) closed the connection
         finally:
             writer.close()
+            self._handlers.discard(handler)
 
     def _answer(
         self, method: str, target: str, headers: dict[str, str], body: Any, fault: str | None
