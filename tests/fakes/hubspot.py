@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     status: int = 0
+    at: float = 0.0  # time.perf_counter() when it arrived
 
 
 @dataclass
@@ -100,7 +102,7 @@ class FakeHubSpot:
                     headers[name.strip().lower()] = value.strip()
                 raw = await reader.readexactly(int(headers.get("content-length", "0")))
                 body = json.loads(raw) if raw else None
-                record = Recorded(method, target, headers, body)
+                record = Recorded(method, target, headers, body, at=time.perf_counter())
                 self.requests.append(record)
                 fault = self.faults.pop(0) if self.faults else None
                 if fault == "drop":
