@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 import yaml
 
-from domain.crm import check_identities, roster_vs_crm
+from domain.crm import CrmSync, check_identities, roster_vs_crm
 from domain.crm_events import (
     DEFAULT_STATUS_ACTIONS,
     EventsError,
     judge,
     parse_hubspot_events,
 )
-from domain.lifecycle import FirstActionKind
+from domain.lifecycle import FirstActionKind, LeadState, LeadStatus
 from domain.rules import RulesError
 from domain.rules_check import load_rules_text
+from domain.texts import describe_state
 from starter.runtime.settings import DEFAULT_RULES
 from tests.fakes.hubspot import give_crm_ids
 from tests.helpers import set_member
@@ -106,3 +107,18 @@ def test_roster_beside_the_crm_flags_missing_and_unknown_ids() -> None:
     known = [r for r in rows.values() if r["hubspot_owner_id"] == "5001"]
     assert known[0]["problem"] == "" and known[0]["crm_name"] == "A"
     assert sum("has no active owner" in r["problem"] for r in rows.values()) > 10
+
+
+def test_status_says_where_the_lead_stands_in_the_crm() -> None:
+    refused = CrmSync(crm="hubspot", step=1, status="rejected", record_id="1001",
+                      warning="hubspot answered 400: VALIDATION_ERROR owner 7 is not valid")  # fmt: skip
+    state = LeadState(
+        lead_id="lead-1", status=LeadStatus.waiting_first_action, lead_type="demo_request",
+        tier=None, team=None, owner="gita.berg", sla_due_at=None, escalation_level=0,
+        rule_ids=[], rules_version=None, missed_by=[], decisions=[], resubmissions=[],
+        crm_sync=refused,
+    )  # fmt: skip
+    assert describe_state(state)[-1] == (
+        "  crm_sync hubspot rejected (step 1) record 1001: "
+        "hubspot answered 400: VALIDATION_ERROR owner 7 is not valid"
+    )
