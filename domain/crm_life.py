@@ -34,18 +34,11 @@ def crm_write(life: LeadLife) -> CrmWrite | None:
     )
     previous = life.crm_sync.record_id if life.crm_sync else None
     life.crm_sync = CrmSync(crm=life.crm, step=life.step, status="writing", record_id=previous)
-    return CrmWrite(
-        crm=life.crm,
-        lead_id=lead.lead_id,
-        step=life.step,
-        kind=decision.kind,
-        email=lead.email,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        company=lead.company,
-        owner=life.owner,
-        owner_crm_id=owner_crm_id(rules.member(life.owner), life.crm),
-        task=task,
+    ids = {"crm": life.crm, "lead_id": lead.lead_id, "step": life.step, "kind": decision.kind}
+    crm_id = owner_crm_id(rules.member(life.owner), life.crm)
+    contact = lead.model_dump(include={"email", "first_name", "last_name", "company"})
+    return CrmWrite.model_validate(
+        {**ids, **contact, "owner": life.owner, "owner_crm_id": crm_id, "task": task}
     )
 
 

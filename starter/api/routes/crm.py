@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -19,12 +18,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.rules_file import load_rules_file
 from domain.crm_events import CrmEvent, EventsError, judge, parse_hubspot_events
-from domain.providers import PROVIDERS, SignatureError, SignedRequest
+from domain.providers import PROVIDERS
 from domain.rules import RoutingRules, RulesError
 from starter.api.config import ApiConfig
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error
-from starter.api.routes.webhooks import read_body, signed_url
+from starter.api.routes.webhooks import read_body, refused_signature
 from starter.runtime.crm import status_actions
 from workflows.client import lead_status, reassign_lead, record_action
 
@@ -45,18 +44,8 @@ async def hubspot_events(
     body = await read_body(request)
     if isinstance(body, JSONResponse):
         return body
-    if not config.insecure:
-        signed = SignedRequest(
-            method=request.method,
-            url=signed_url(request, config),
-            body=body,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            now_ms=int(time.time() * 1000),
-        )
-        try:
-            PROVIDERS["hubspot"].verify(config.hubspot_secret or "", signed)
-        except SignatureError as exc:
-            return error(401, str(exc))
+    if (refused := refused_signature(request, config, PROVIDERS["hubspot"], body)) is not None:
+        return refused
     try:
         events = parse_hubspot_events(json.loads(body))
     except (ValueError, EventsError) as exc:

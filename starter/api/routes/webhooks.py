@@ -41,6 +41,26 @@ def signed_url(request: Request, config: ApiConfig) -> str:
     return config.public_url.rstrip("/") + request.url.path + query
 
 
+def refused_signature(
+    request: Request, config: ApiConfig, provider: Provider, body: bytes
+) -> JSONResponse | None:
+    """401 with the reason when the provider's signature does not hold (none if insecure)."""
+    if config.insecure:
+        return None
+    signed = SignedRequest(
+        method=request.method,
+        url=signed_url(request, config),
+        body=body,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        now_ms=int(time.time() * 1000),
+    )
+    try:
+        provider.verify(config.secret_for(provider) or "", signed)
+    except SignatureError as exc:
+        return error(401, str(exc))
+    return None
+
+
 def _answer(request: Request, config: ApiConfig, accepted: Accepted) -> JSONResponse:
     base = str(request.base_url).rstrip("/")
     ui = (
@@ -72,18 +92,8 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
-        if not config.insecure:
-            signed = SignedRequest(
-                method=request.method,
-                url=signed_url(request, config),
-                body=body,
-                headers={k.lower(): v for k, v in request.headers.items()},
-                now_ms=int(time.time() * 1000),
-            )
-            try:
-                provider.verify(config.secret_for(provider) or "", signed)
-            except SignatureError as exc:
-                return error(401, str(exc))
+        if (refused := refused_signature(request, config, provider, body)) is not None:
+            return refused
         try:
             accepted = await intake.accept(provider, body, idempotency_key)
         except Rejected as exc:

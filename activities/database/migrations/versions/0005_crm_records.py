@@ -7,6 +7,7 @@ Create Date: 2026-01-05
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,42 +18,38 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+TYPES: dict[str, Callable[[], Any]] = {
+    "str": sa.String,
+    "int": sa.Integer,
+    "bool": sa.Boolean,
+    "time": lambda: sa.DateTime(timezone=True),
+}
 
-def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+def _columns(spec: str) -> list[sa.Column[Any]]:
+    """`name type` pairs separated by `;`, a `?` after the type for a nullable column."""
+    pairs = (part.split() for part in spec.split(";"))
+    return [sa.Column(n, TYPES[t.rstrip("?")](), nullable=t.endswith("?")) for n, t in pairs]
 
 
 def upgrade() -> None:
     op.create_table(
         "crm_records",
-        sa.Column("lead_id", sa.String(), nullable=False),
-        sa.Column("crm", sa.String(), nullable=False),
-        sa.Column("record_id", sa.String(), nullable=False),
-        _time("created_at"),
+        *_columns("lead_id str; crm str; record_id str; created_at time"),
         sa.PrimaryKeyConstraint("lead_id", "crm"),
         sa.UniqueConstraint("crm", "record_id"),
     )
     op.create_table(
         "crm_writes",
-        sa.Column("lead_id", sa.String(), nullable=False),
-        sa.Column("step", sa.Integer(), nullable=False),
-        sa.Column("crm", sa.String(), nullable=False),
-        sa.Column("status", sa.String(), nullable=False),
-        sa.Column("record_id", sa.String(), nullable=True),
-        sa.Column("task_id", sa.String(), nullable=True),
-        sa.Column("task_tried", sa.Boolean(), nullable=False),
-        sa.Column("owner_crm_id", sa.String(), nullable=True),
-        sa.Column("warning", sa.String(), nullable=True),
-        _time("updated_at"),
+        *_columns(
+            "lead_id str; step int; crm str; status str; record_id str?; task_id str?; "
+            "task_tried bool; owner_crm_id str?; warning str?; updated_at time"
+        ),
         sa.PrimaryKeyConstraint("lead_id", "step"),
     )
     op.create_table(
         "crm_events",
-        sa.Column("crm", sa.String(), nullable=False),
-        sa.Column("event_id", sa.String(), nullable=False),
-        sa.Column("lead_id", sa.String(), nullable=True),
-        sa.Column("outcome", sa.String(), nullable=False),
-        _time("received_at"),
+        *_columns("crm str; event_id str; lead_id str?; outcome str; received_at time"),
         sa.PrimaryKeyConstraint("crm", "event_id"),
     )
     op.create_index("ix_crm_events_lead_id", "crm_events", ["lead_id"])
