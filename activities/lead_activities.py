@@ -10,7 +10,9 @@ from typing import Any, Protocol
 import httpx
 
 from activities.assignment import AssignmentActivities
+from activities.crm.sync import CrmActivities, CrmClient
 from activities.database.accounts import Accounts
+from activities.database.crm import CrmLedger
 from activities.database.outbox import Outbox
 from activities.database.roster import Roster
 from activities.enrichment import EnrichmentActivities
@@ -27,6 +29,8 @@ class Repositories(Protocol):
     def roster(self) -> Roster: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def crm(self) -> CrmLedger: ...
 
 
 class LeadActivities:
@@ -38,11 +42,13 @@ class LeadActivities:
         companies_path: Path,
         slack_webhook_url: str | None = None,
         http: httpx.AsyncClient | None = None,
+        crm: CrmClient | None = None,
     ) -> None:
         self.notifications = NotificationActivities(database.outbox, slack_webhook_url, http)
         self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)
+        self.crm = CrmActivities(crm, database.crm)
 
     def all(self) -> list[Callable[..., Any]]:
         """What a worker registers."""
@@ -53,4 +59,5 @@ class LeadActivities:
             self.assignment.record_manual_assignment,
             self.assignment.release_assignment,
             self.notifications.notify,
+            self.crm.write_owner,
         ]

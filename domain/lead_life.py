@@ -286,4 +286,5 @@ def lead_state(life: LeadLife) -> LeadState:
         resubmissions=life.resubmissions,
         first_action=life.action.action.value if life.action else None,
         warnings=life.lead.warnings,
+        crm_sync=life.crm_sync,
     )

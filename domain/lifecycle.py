@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.analytics.facts import LeadFacts
+from domain.crm import Crm, CrmSync
 from domain.models import Assignment, Classification, Enrichment, Lead, RoutingPlan
 from domain.rules import RoutingRules
 
@@ -34,11 +35,13 @@ class Submission(BaseModel):
     submission_id: str
     lead: Lead
     received_at: datetime | None = None
+    crm: Crm | None = None  # the CRM the edge that took it writes owners to
 
 
 class FirstAction(BaseModel):
     owner_id: str
     action: FirstActionKind = FirstActionKind.first_touch
+    via: str | None = None  # where it was seen, say "hubspot event 42"
 
 
 class ReassignRequest(BaseModel):
@@ -124,6 +127,7 @@ class LeadState(BaseModel):
     resubmissions: list[Resubmission]
     first_action: str | None = None
     warnings: list[str] = Field(default_factory=list)  # the input's, as `route` reports them
+    crm_sync: CrmSync | None = None
 
 
 class Outcome(BaseModel):
@@ -162,6 +166,8 @@ class LeadLife(BaseModel):
     decisions: list[Decision] = Field(default_factory=list)
     resubmissions: list[Resubmission] = Field(default_factory=list)
     action: FirstAction | None = None
+    crm: Crm | None = None
+    crm_sync: CrmSync | None = None
 
 
 class EscalationStep(BaseModel):

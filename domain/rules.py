@@ -114,6 +114,12 @@ class Member(_Strict):
     active: bool = True
     hours: HoursOverride = Field(default_factory=HoursOverride)
     timezone: str | None = None
+    # who this member is in the other tools (checked by domain.crm.check_identities)
+    email: str | None = None
+    slack_user_id: str | None = None
+    hubspot_owner_id: str | None = None
+    hubspot_user_id: str | None = None
+    salesforce_user_id: str | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from domain.crm import check_identities
 from domain.rules import (
     TEMPLATE_FIELDS,
     Condition,
@@ -92,6 +93,7 @@ def check_references(rules: RoutingRules) -> list[str]:
                 cur = rules.team(cur).fallback or ""
             if cur in walk:
                 problems.append(f"teams[{i}].fallback: cycle {' -> '.join([*walk, cur])}")
+    problems += check_identities(rules)
     problems += _check_sla(rules, rules.escalation.review_sla, "escalation.review_sla")
     if not rules.has_team(rules.escalation.review_team):
         problems.append(f"escalation.review_team: no team {rules.escalation.review_team!r}")

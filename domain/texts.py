@@ -181,6 +181,10 @@ def describe_state(state: LeadState) -> list[str]:
         lines += [f"      {r}" for r in d.reasons]
     if state.resubmissions:
         lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
+    if (crm := state.crm_sync) is not None:
+        record = f" record {crm.record_id}" if crm.record_id else ""
+        warning = f": {crm.warning}" if crm.warning else ""
+        lines.append(f"  crm_sync {crm.crm} {crm.status} (step {crm.step}){record}{warning}")
     return lines
 
 

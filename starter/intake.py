@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 from activities.database import Database
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.tables import DeliveryRow
+from domain.crm import Crm
 from domain.intake import InvalidSubmission, load_submission_json, parse_submission
 from domain.models import Lead
 from domain.providers import PROVIDERS, FormMappings, PayloadError, Provider, ProviderSubmission
@@ -82,6 +83,7 @@ class IntakeService:
         id_key: str,
         mappings: FormMappings,
         dedupe_window: timedelta = timedelta(minutes=10),
+        crm: Crm | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.dead_letters = dead_letters
@@ -90,6 +92,7 @@ class IntakeService:
         self.id_key = id_key
         self.mappings = mappings
         self.dedupe_window = dedupe_window
+        self.crm = crm  # each lead started here writes its owners to it
 
     def to_lead(
         self, provider: Provider, body: bytes, source: str | None = None
@@ -178,6 +181,7 @@ class IntakeService:
                 self.task_queue,
                 submission_id=row.submission_id,
                 received_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
+                crm=self.crm,
             )
         except (RPCError, ConnectionError, RuntimeError, OSError) as exc:
             log.warning("Temporal unavailable, lead %s queued: %s", lead.lead_id, exc)
@@ -217,4 +221,5 @@ def intake_for(database: Database, settings: Settings) -> IntakeService:
         id_key=settings.routing.id_key,
         mappings=load_mappings(settings.api.form_mappings),
         dedupe_window=timedelta(seconds=settings.api.dedupe_window_seconds),
+        crm=settings.crm.crm,
     )

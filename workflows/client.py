@@ -10,6 +10,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.crm import Crm
 from domain.lifecycle import (
     FirstAction,
     FirstActionKind,
@@ -39,12 +40,14 @@ async def start_lead(
     *,
     submission_id: str | None = None,
     received_at: datetime | None = None,
+    crm: Crm | None = None,
 ) -> LeadHandle:
     """Start the lead's workflow, or join the open one (signal-with-start)."""
     submission = Submission(
         submission_id=submission_id or uuid.uuid4().hex,
         lead=lead,
         received_at=received_at or datetime.now(UTC),
+        crm=crm,
     )
     return await client.start_workflow(
         LeadRoutingWorkflow.run,
@@ -83,12 +86,13 @@ async def closed_reason(client: Client, lead_id: str) -> str | None:
 
 
 async def record_action(
-    client: Client, lead_id: str, owner_id: str, action: FirstActionKind
+    client: Client, lead_id: str, owner_id: str, action: FirstActionKind, via: str | None = None
 ) -> Outcome:
     """The owner's first action; LeadClosed if the lead has ended."""
     try:
         return await handle_for(client, lead_id).execute_update(
-            LeadRoutingWorkflow.record_first_action, FirstAction(owner_id=owner_id, action=action)
+            LeadRoutingWorkflow.record_first_action,
+            FirstAction(owner_id=owner_id, action=action, via=via),
         )
     except RPCError as exc:
         raise await _closed_or(client, lead_id, exc) from None

@@ -24,6 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.rules_file import RulesActivities
     from domain import lead_life, texts
     from domain.acceptance import first_action_refusal, reassign_refusal
+    from domain.crm import CrmSync
+    from domain.crm_life import crm_synced
     from domain.enrich import enrich
     from domain.lifecycle import (
         FirstAction,
@@ -38,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import Assignment, Enrichment
     from domain.ownership import AssignAsk, ManualAsk, NotifyAsk, release
     from domain.rules import RoutingRules
+    from workflows.crm_sync import CrmWrites
     from workflows.search_attributes import lead_attributes
 
 STEP_TIMEOUT = timedelta(seconds=30)
@@ -65,7 +68,9 @@ class LeadRoutingWorkflow:
         self._life = LeadLife(
             lead=submission.lead,
             submitted_at=submission.received_at or workflow.info().start_time,
+            crm=submission.crm,
         )
+        self._crm = CrmWrites()
         self._inbox: list[Submission] = []
         self._seen_submissions = {submission.submission_id}
         self._manual: ReassignRequest | None = None
@@ -203,6 +208,7 @@ class LeadRoutingWorkflow:
         self._outcome = lead_life.actioned(self._life, workflow.info().start_time, workflow.now())
         self._publish()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(self._crm.idle)  # the CRM must hear of every owner
         if any(not note.done() for note in self._notes):
             # let notifications in flight land, but never hold the lead open for Slack
             try:
@@ -218,7 +224,14 @@ class LeadRoutingWorkflow:
     def _handed_over(self, notice: NotifyAsk) -> None:
         """Tell whoever the new owner (or the review) concerns, then show the new state."""
         self._notify(notice)
+        if self._life.crm is not None and workflow.patched("crm-sync"):
+            self._crm.write(self._life, self._crm_synced)
         self._publish()
+
+    def _crm_synced(self, sync: CrmSync) -> None:
+        if (alert := crm_synced(self._life, sync)) is not None:
+            self._notify(alert)
+        workflow.set_current_details(self._details())
 
     # Activities: the only place that names them
 

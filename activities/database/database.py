@@ -7,6 +7,7 @@ from typing import Self
 
 from activities.database.accounts import Accounts
 from activities.database.analytics import Analytics
+from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
 from activities.database.outbox import Outbox
@@ -29,6 +30,7 @@ class Database:
         self.deliveries = Deliveries(self.transactions)
         self.dead_letters = DeadLetters(self.transactions)
         self.analytics = Analytics(self.transactions)
+        self.crm = CrmLedger(self.transactions)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself

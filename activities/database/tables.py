@@ -162,3 +162,42 @@ class StepFactRow(SQLModel, table=True):
     method: str
     escalation_level: int
     sla_due_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+
+
+class CrmRecordRow(SQLModel, table=True):
+    """The lead's record in the CRM (HubSpot contact, Salesforce Lead): later writes and
+    the CRM's events find the lead by it."""
+
+    __tablename__ = "crm_records"
+    __table_args__ = (UniqueConstraint("crm", "record_id"),)
+    lead_id: str = Field(primary_key=True)
+    crm: str = Field(primary_key=True)
+    record_id: str
+    created_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+
+
+class CrmWriteRow(SQLModel, table=True):
+    """One row per (lead, step): a retried write finds what it already did in the CRM."""
+
+    __tablename__ = "crm_writes"
+    lead_id: str = Field(primary_key=True)
+    step: int = Field(primary_key=True)
+    crm: str
+    status: str = "writing"  # writing, written, rejected
+    record_id: str | None = None
+    task_id: str | None = None
+    task_tried: bool = False  # a task may exist: look before creating another
+    owner_crm_id: str | None = None
+    warning: str | None = None
+    updated_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+
+
+class CrmEventRow(SQLModel, table=True):
+    """Every CRM event taken, once: a retried delivery is answered, never applied twice."""
+
+    __tablename__ = "crm_events"
+    crm: str = Field(primary_key=True)
+    event_id: str = Field(primary_key=True)
+    lead_id: str | None = Field(default=None, index=True)
+    outcome: str
+    received_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)

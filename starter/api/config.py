@@ -9,7 +9,7 @@ from pathlib import Path
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
 from starter.runtime.codec import configured_keys
-from starter.runtime.settings import DEFAULT_RULES, Settings
+from starter.runtime.settings import DEFAULT_RULES, CrmSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ApiConfig:
     codec_keys: dict[str, bytes] | None = None
     codec_token: str | None = None
     codec_origin: str | None = None
-    rules_path: Path = DEFAULT_RULES  # the rules whose weights fairness is measured against
+    crm: CrmSettings = field(default_factory=CrmSettings)
+    rules_path: Path = DEFAULT_RULES  # fairness targets and the roster's CRM identities
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -63,6 +64,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_keys=configured_keys(settings.codec),
         codec_token=settings.codec.token,
         codec_origin=settings.codec.cors_origin,
+        crm=settings.crm,
         rules_path=settings.routing.rules_path,
     )
 

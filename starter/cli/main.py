@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from starter.cli import analytics, db, dead_letters, history, keys, leads, roster, rules, service
+from starter.cli import analytics, crm, db, dead_letters, history, keys, leads, roster, rules, service
 from starter.cli.common import DataDirOpt, given_data_dir
 
 
@@ -41,5 +41,5 @@ def global_options(data_dir: DataDirOpt = None) -> None:
     given_data_dir(data_dir)
 
 
-for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics):
+for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics, crm):
     noun.register(app)

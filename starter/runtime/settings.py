@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -115,6 +115,25 @@ class NotificationSettings(_Group):
     slack_webhook_url: str | None = Field(None, validation_alias="LEAD_ROUTER_SLACK_WEBHOOK_URL")
 
 
+class CrmSettings(_Group):
+    """The CRM lead-router writes owners to and takes first actions from (HubSpot's
+    events are signed with LEAD_ROUTER_HUBSPOT_SECRET, of the api group)."""
+
+    hubspot_token: str | None = Field(None, validation_alias="LEAD_ROUTER_HUBSPOT_TOKEN")
+    hubspot_api_url: str = Field(
+        "https://api.hubapi.com", validation_alias="LEAD_ROUTER_HUBSPOT_API_URL"
+    )
+    hubspot_tasks: bool = Field(True, validation_alias="LEAD_ROUTER_HUBSPOT_TASKS")
+    # VALUE=action pairs, comma-separated; unset: domain.crm_events.DEFAULT_STATUS_ACTIONS
+    hubspot_lead_status_actions: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_HUBSPOT_LEAD_STATUS_ACTIONS"
+    )
+
+    @property
+    def crm(self) -> Literal["hubspot"] | None:
+        return "hubspot" if self.hubspot_token else None
+
+
 class ReplaySettings(_Group):
     history_cache: str | None = Field(None, validation_alias="LEAD_ROUTER_HISTORY_CACHE")
     xdg_cache_home: Path | None = Field(None, validation_alias="XDG_CACHE_HOME")
@@ -131,6 +150,7 @@ class Settings(_Group):
     codec: CodecSettings = Field(default_factory=CodecSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    crm: CrmSettings = Field(default_factory=CrmSettings)
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
 
     def with_temporal(self, address: str | None, namespace: str | None = None) -> Settings:
@@ -171,6 +191,7 @@ ENV_GROUPS: tuple[type[_Group], ...] = (
     CodecSettings,
     TelemetrySettings,
     NotificationSettings,
+    CrmSettings,
     ReplaySettings,
 )
 

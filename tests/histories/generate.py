@@ -21,9 +21,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
+from activities.crm.hubspot import HubSpotClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
@@ -33,6 +35,7 @@ from starter.replay.history import write_history
 from starter.runtime.binaries import temporal_cli
 from starter.runtime.codec import LEAD_DATA_CONVERTER
 from starter.runtime.settings import SAMPLE_COMPANIES
+from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
 from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.client import LeadHandle, activate_trial
@@ -167,6 +170,37 @@ async def enterprise_vertical(lab: Lab) -> LeadHandle:
     return handle
 
 
+def crm_rules(ids: bool) -> Callable[[], str]:
+    def text() -> str:
+        data = yaml.safe_load(rules_yaml())
+        if ids:
+            give_crm_ids(data)
+        return yaml.safe_dump(data, sort_keys=False)
+
+    return text
+
+
+async def crm_escalation(lab: Lab) -> LeadHandle:
+    """HubSpot configured: the owner written after the routing and the escalation."""
+    handle = await lab.submit(MM_EAST)
+    state = await lab.until(
+        handle, lambda s: s.crm_sync is not None and s.crm_sync.status == "written"
+    )
+    state = await lab.miss_sla(handle, state)
+    await lab.until(handle, lambda s: s.crm_sync is not None and s.crm_sync.step == 1
+                    and s.crm_sync.status == "written")  # fmt: skip
+    await act(lab, handle)
+    return handle
+
+
+async def crm_no_owner_id(lab: Lab) -> LeadHandle:
+    """HubSpot configured, the owner has no hubspot_owner_id: a warning and an alert."""
+    handle = await lab.submit(MM_EAST)
+    await lab.until(handle, lambda s: s.crm_sync is not None and s.crm_sync.status == "rejected")
+    await act(lab, handle)
+    return handle
+
+
 async def in_flight_waiting(lab: Lab) -> LeadHandle:
     """Left open on purpose: the history of a lead still waiting when a new version ships."""
     handle = await lab.submit({"email": "ops@northwind.io", "lead_type": "pricing",
@@ -208,6 +242,8 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "free-email-review": (free_email_review, None),
     "enterprise-vertical": (enterprise_vertical, None),
     "in-flight-waiting": (in_flight_waiting, None),
+    "crm-hubspot-escalation": (crm_escalation, crm_rules(ids=True)),
+    "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
 }
 
 
@@ -217,17 +253,22 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
     rules_path.write_text(rules() if rules else rules_yaml())
     store = await Database(work / f"{name}.db").init()
     await store.accounts.upsert(ACCOUNTS)
-    acts = LeadActivities(store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES)
+    hubspot = FakeHubSpot(owners=give_crm_ids(yaml.safe_load(rules_yaml())))
+    await hubspot.start()
+    crm = HubSpotClient(TOKEN, hubspot.url) if name.startswith("crm-") else None
+    acts = LeadActivities(store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES, crm=crm)
     task_queue = f"corpus-{uuid.uuid4().hex[:8]}"
     try:
         async with build_worker(env.client, acts, task_queue):
             lab = Lab(env, env.client, store, acts, task_queue, rules_path)
+            lab.crm = "hubspot" if crm is not None else None
             handle = await path(lab)
             if name != "in-flight-waiting":
                 await handle.result()
             history = await handle.fetch_history()
     finally:
         await store.close()
+        await hubspot.stop()
     out = into / f"{name}.json.gz"
     write_history(history, out)
     return out

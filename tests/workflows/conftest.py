@@ -19,8 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
 
+from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from domain.crm import Crm
 from domain.intake import parse_submission
 from domain.lifecycle import LeadState
 from domain.models import Account
@@ -73,6 +75,7 @@ class Lab:
     task_queue: str
     rules_path: Path
     workers: list[Worker] = field(default_factory=list)
+    crm: Crm | None = None  # the CRM its leads write owners to
 
     async def submit(
         self, submission: dict[str, Any], submission_id: str | None = None
@@ -82,7 +85,9 @@ class Lab:
         local, domain = str(submission["email"]).strip().split("@")
         tagged = {**submission, "email": f"{local}+{self.task_queue}@{domain}"}
         lead = parse_submission(tagged, source="test")
-        return await start_lead(self.client, lead, self.task_queue, submission_id=submission_id)
+        return await start_lead(
+            self.client, lead, self.task_queue, submission_id=submission_id, crm=self.crm
+        )
 
     async def until(
         self, handle: LeadHandle, check: Callable[[LeadState], bool], timeout: float = 20.0
@@ -121,6 +126,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         accounts: list[Account] | None = None,
         slack_webhook_url: str | None = None,
         start_worker: bool = True,
+        crm: CrmClient | None = None,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -129,9 +135,10 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             await store.accounts.upsert(accounts)
         acts = LeadActivities(
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
-            slack_webhook_url=slack_webhook_url,
+            slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
         made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
+        made.crm = "hubspot" if crm is not None else None
         if start_worker:
             worker = build_worker(env.client, acts, made.task_queue)
             await worker.__aenter__()

@@ -27,12 +27,32 @@ async def read_body(request: Request) -> bytes | JSONResponse:
     return await request.body()  # at most 64 KiB: `RequestReader` read it
 
 
-def _signed_url(request: Request, config: ApiConfig) -> str:
+def signed_url(request: Request, config: ApiConfig) -> str:
     """The URL the provider called: behind a proxy, the public URL it knows."""
     if not config.public_url:
         return str(request.url)
     query = f"?{request.url.query}" if request.url.query else ""
     return config.public_url.rstrip("/") + request.url.path + query
+
+
+def refused_signature(
+    request: Request, config: ApiConfig, provider: Provider, body: bytes
+) -> JSONResponse | None:
+    """401 with the reason when the provider's signature does not hold (none if insecure)."""
+    if config.insecure:
+        return None
+    signed = SignedRequest(
+        method=request.method,
+        url=signed_url(request, config),
+        body=body,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        now_ms=int(time.time() * 1000),
+    )
+    try:
+        provider.verify(config.secret_for(provider) or "", signed)
+    except SignatureError as exc:
+        return error(401, str(exc))
+    return None
 
 
 def _answer(request: Request, config: ApiConfig, accepted: Accepted) -> JSONResponse:
@@ -71,18 +91,8 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
-        if not config.insecure:
-            signed = SignedRequest(
-                method=request.method,
-                url=_signed_url(request, config),
-                body=body,
-                headers={k.lower(): v for k, v in request.headers.items()},
-                now_ms=int(time.time() * 1000),
-            )
-            try:
-                provider.verify(config.secret_for(provider) or "", signed)
-            except SignatureError as exc:
-                return error(401, str(exc))
+        if (refused := refused_signature(request, config, provider, body)) is not None:
+            return refused
         try:
             accepted = await intake.accept(provider, body, idempotency_key)
         except Rejected as exc:

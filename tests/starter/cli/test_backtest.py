@@ -26,7 +26,7 @@ def test_the_recorded_rules_change_nothing(rules_file: RulesFile) -> None:
     # account-owner and existing-customer matched CRM accounts that exist in no database
     # now: only the enrichment recorded in their histories can plan them as they were
     report = report_of(backtest("--rules", str(rules_file("same.yaml")), str(CORPUS), "--json"))
-    assert report["leads"] == 15 and report["skipped"] == []
+    assert report["leads"] == 17 and report["skipped"] == []
     assert report["baseline"] == report["candidate"] == "2026.11.1"
     assert (report["changed"], report["team"], report["owner"], report["sla"]) == (0, 0, 0, 0)
     assert report["changes"] == []
@@ -44,20 +44,20 @@ def test_a_policy_change_hand_checked(rules_file: RulesFile) -> None:
     new = rules_file("new.yaml", change_policy)
     report = report_of(backtest("--rules", str(new), str(CORPUS), "--json"))
 
-    # nine mid-market leads: 15 -> 10 min. The 4,000-employee hospital is mid-market now,
+    # eleven mid-market leads (two of them HubSpot-synced): 15 -> 10 min. The 4,000-employee hospital is mid-market now,
     # still sent to the healthcare vertical but on the mid-market SLA (5 -> 10 min).
     # Initech's contact goes to customer-success round-robin, not to its account owner.
     # The free-email pricing lead goes to the SDR pool.
-    assert report["leads"] == 15 and report["candidate"] == "2026.12.0"
+    assert report["leads"] == 17 and report["candidate"] == "2026.12.0"
     assert (report["changed"], report["team"], report["owner"], report["sla"], report["rule"]) == (
-        12, 1, 1, 10, 1,
+        14, 1, 1, 12, 1,
     )  # fmt: skip
     by_rule = {
         name: (t["leads"], t["team"], t["owner"], t["sla"], t["rule"], t["now_decided_by"])
         for name, t in report["by_rule"].items()
     }
     assert by_rule == {
-        "mid-market": (9, 0, 0, 9, 0, {}),
+        "mid-market": (11, 0, 0, 11, 0, {}),
         "enterprise": (1, 0, 0, 1, 1, {"mid-market": 1}),
         "existing-customer": (1, 0, 1, 0, 0, {}),
         "free-email-review": (1, 1, 0, 0, 0, {}),
@@ -75,7 +75,7 @@ def test_a_policy_change_hand_checked(rules_file: RulesFile) -> None:
     assert (customer["before"]["owner"], customer["after"]["owner"]) == ("chloe.kowalski", None)
     free = changes["free-email-review.json.gz"]
     assert (free["before"]["team"], free["after"]["team"]) == ("inbound-sdr-review", "sdr-pool")
-    assert len(changes) == 12
+    assert len(changes) == 14
 
 
 def test_the_table_names_each_change(rules_file: RulesFile) -> None:
@@ -84,13 +84,13 @@ def test_the_table_names_each_change(rules_file: RulesFile) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert (
-        "rules 2026.11.1 -> 2026.12.0 over 15 past leads: 12 would change team, owner or SLA "
-        "(team 1, owner 1, SLA 10; rule 1)"
+        "rules 2026.11.1 -> 2026.12.0 over 17 past leads: 14 would change team, owner or SLA "
+        "(team 1, owner 1, SLA 12; rule 1)"
     ) in out
     assert f"{CORPUS / 'existing-customer.json.gz'} " in out and "[owner]" in out
     assert "was existing-customer -> customer-success (chloe.kowalski), SLA 8h" in out
     assert "now existing-customer -> customer-success (round-robin), SLA 8h" in out
-    assert "... and 2 more" in out
+    assert "... and 4 more" in out
 
 
 def test_files_that_are_not_lead_histories_are_named(rules_file: RulesFile, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ FILES = history_files([CORPUS])
 PATHS_OF_THE_WORKFLOW = {
     "first-action-in-time", "escalation-level-1", "escalation-level-2", "escalation-level-3",
     "unowned-review", "manual-reassign", "owner-away", "duplicate-join", "trial-activation",
-    "after-hours-arrival",
+    "after-hours-arrival", "crm-hubspot-escalation", "crm-hubspot-no-owner-id",
 }  # fmt: skip
 
 
@@ -58,6 +58,23 @@ def test_the_corpus_has_a_history_for_every_path() -> None:
     names = {f.name.removesuffix(".json.gz") for f in FILES}
     assert names >= PATHS_OF_THE_WORKFLOW
     assert sum(f.stat().st_size for f in FILES) < 400_000
+
+
+def test_the_crm_histories_write_each_owner_behind_the_patch() -> None:
+    escalated = load("crm-hubspot-escalation")
+    assert len(activity_events(escalated, "write_owner")) == 2  # routed, then escalated
+    patches = [
+        base64.b64decode(p["data"])
+        for e in escalated["events"]
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+        and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
+        for p in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
+    ]
+    assert [json.loads(p)["id"] for p in patches] == ["crm-sync"]
+    refused = load("crm-hubspot-no-owner-id")
+    kinds = [json.dumps(e) for e in activity_events(refused, "notify")]
+    assert len(kinds) == 2 and len(activity_events(refused, "write_owner")) == 1
+    assert not any("write_owner" in json.dumps(e) for e in load("first-action-in-time")["events"])
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])

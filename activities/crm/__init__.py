@@ -1,0 +1,1 @@
+"""CRM clients (HubSpot, Salesforce) and the activity that writes each lead's owner."""

@@ -1,0 +1,1 @@
+"""Local fakes of the third-party services lead-router calls, on loopback."""

@@ -1,0 +1,58 @@
+"""`lead-router crm owners` against the fake HubSpot's owners API on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from starter.cli.main import app
+from starter.runtime.settings import DEFAULT_RULES
+from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
+from tests.helpers import set_member
+
+
+@pytest.fixture
+def hubspot() -> Iterator[FakeHubSpot]:
+    """The fake on its own event loop in a thread: the command runs its own loop."""
+    fake, loop = FakeHubSpot(), asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+
+
+def test_owners_lists_the_crm_beside_the_roster_and_flags_bad_ids(
+    hubspot: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = yaml.safe_load(DEFAULT_RULES.read_text())
+    hubspot.owners = give_crm_ids(data)
+    set_member(data, "gita.berg", hubspot_owner_id=None)
+    set_member(data, "hana.schmidt", hubspot_owner_id="4040")  # deleted in HubSpot
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("LEAD_ROUTER_HUBSPOT_TOKEN", TOKEN)
+    monkeypatch.setenv("LEAD_ROUTER_HUBSPOT_API_URL", hubspot.url)
+    result = CliRunner().invoke(app, ["crm", "owners", "--rules", str(rules), "--json"])
+    assert result.exit_code == 1, result.output
+    rows = {r["member"] or r["crm_email"]: r for r in json.loads(result.output)}
+    assert rows["gita.berg"]["problem"] == "no hubspot_owner_id"
+    assert rows["hana.schmidt"]["problem"] == "hubspot has no active owner 4040"
+    assert rows["felix.alvarez"]["problem"] == "" and rows["felix.alvarez"]["crm_name"]
+    assert rows["gita.berg@example.com"]["problem"] == "not in the roster"
+    assert [r.path.split("?")[0] for r in hubspot.requests] == ["/crm/owners/2026-03/"]
+    hubspot.down = True
+    down = CliRunner().invoke(app, ["crm", "owners", "--rules", str(rules)])
+    assert (
+        down.exit_code == 2
+        and "cannot list the hubspot owners: hubspot answered 503" in down.output
+    )
