@@ -7,7 +7,18 @@ import sys
 
 import typer
 
-from starter.cli import analytics, crm, db, dead_letters, history, keys, leads, roster, rules, service
+from starter.cli import (
+    analytics,
+    crm,
+    db,
+    dead_letters,
+    history,
+    keys,
+    leads,
+    roster,
+    rules,
+    service,
+)
 from starter.cli.common import DataDirOpt, given_data_dir
 
 

@@ -17,13 +17,13 @@ from activities.rules_file import RulesActivities, refuse_invalid_rules
 from domain.lifecycle import Notification
 from starter.runtime.settings import DEFAULT_RULES
 
-BROKEN_MEMBER = "teams[0].members[0].hubspot_owner_id"
+BROKEN_MEMBER = "teams[0].members[0].favourite_colour"
 
 
 def broken(path: Path) -> None:
     """The finding's edit: an unknown key on a member; a later mtime than before."""
     data = yaml.safe_load(DEFAULT_RULES.read_text())
-    data["teams"][0]["members"][0]["hubspot_owner_id"] = "123"
+    data["teams"][0]["members"][0]["favourite_colour"] = "123"
     path.write_text(yaml.safe_dump(data))
     stat = path.stat()
     os.utime(path, (stat.st_atime, stat.st_mtime + 5))

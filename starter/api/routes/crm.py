@@ -24,6 +24,7 @@ from starter.api.config import ApiConfig
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error
 from starter.api.routes.webhooks import read_body, refused_signature
+from starter.api.schemas import errors, provider_security
 from starter.runtime.crm import status_actions
 from workflows.client import lead_status, reassign_lead, record_action
 
@@ -36,7 +37,37 @@ class TemporalDown(Exception):
     pass
 
 
-@router.post("/hubspot/events", summary="HubSpot webhook events (contact.propertyChange)")
+@router.post(
+    "/hubspot/events",
+    summary="HubSpot webhook events (contact.propertyChange)",
+    response_model=None,
+    responses={
+        200: {"description": "what each event did (taken, a repeat, ignored and why)"},
+        **errors(400, 401, 404, 413, 415, 422, 429, 503),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}},
+                    "example": [
+                        {
+                            "eventId": 1001,
+                            "subscriptionType": "contact.propertyChange",
+                            "objectId": 51,
+                            "propertyName": "hs_lead_status",
+                            "propertyValue": "CONNECTED",
+                            "sourceId": "userId:7654321",
+                            "occurredAt": 1764590000000,
+                        }
+                    ],
+                }
+            },
+        },
+        "security": provider_security(PROVIDERS["hubspot"]),
+    },
+)
 async def hubspot_events(
     request: Request, config: Config, database: AppDatabase, client: Client
 ) -> Response:

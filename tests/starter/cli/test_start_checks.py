@@ -16,7 +16,7 @@ from starter.runtime.settings import DEFAULT_RULES
 @pytest.mark.parametrize("command", [["worker"], ["api", "--port", "1"], ["up", "--data-dir"]])
 def test_each_service_refuses_an_invalid_rules_file(tmp_path: Path, command: list[str]) -> None:
     data = yaml.safe_load(DEFAULT_RULES.read_text())
-    data["teams"][0]["members"][0]["hubspot_owner_id"] = "123"
+    data["teams"][0]["members"][0]["favourite_colour"] = "teal"
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump(data))
     args = [*command, str(tmp_path / "data")] if command[-1] == "--data-dir" else command
@@ -26,5 +26,5 @@ def test_each_service_refuses_an_invalid_rules_file(tmp_path: Path, command: lis
     assert result.exit_code != 0, result.output
     said = " ".join(result.output.split())
     assert "rules file is invalid" in said, said
-    assert "teams[0].members[0].hubspot_owner_id" in said and "unknown key" in said, said
+    assert "teams[0].members[0].favourite_colour" in said and "unknown key" in said, said
     assert not (tmp_path / "data").exists()  # nothing was started
