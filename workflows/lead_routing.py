@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         FirstAction,
         LeadLife,
         LeadState,
-        LeadStatus,
         Outcome,
         OwnerUnavailable,
         ReassignRequest,
@@ -41,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ownership import AssignAsk, ManualAsk, NotifyAsk, release
     from domain.rules import RoutingRules
     from workflows.crm_sync import CrmWrites
-    from workflows.search_attributes import lead_attributes
+    from workflows.search_attributes import attributes_of
 
 STEP_TIMEOUT = timedelta(seconds=30)
 KEEP_TRYING = RetryPolicy(
@@ -362,22 +361,7 @@ class LeadRoutingWorkflow:
 
     def _publish(self) -> None:
         """Show the live state: search attributes to find the lead, details to read it."""
-        life = self._life
-        cls = life.classification
-        waiting = life.status is LeadStatus.waiting_first_action
-        workflow.upsert_search_attributes(
-            lead_attributes(
-                status=life.status.value,
-                lead_type=life.lead.lead_type.value,
-                source=life.lead.source,
-                tier=cls.tier.value if cls and cls.tier else None,
-                team=life.team,
-                owner=life.owner,
-                company_domain=life.enrichment.company_domain if life.enrichment else None,
-                sla_due_at=life.deadline if waiting else None,
-                escalation_level=life.level,
-            )
-        )
+        workflow.upsert_search_attributes(attributes_of(self._life))
         workflow.set_current_details(self._details())
 
     def _details(self) -> str:

@@ -18,6 +18,8 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.lifecycle import LeadLife, LeadStatus
+
 LEAD_STATUS = SearchAttributeKey.for_keyword("LeadStatus")
 LEAD_TIER = SearchAttributeKey.for_keyword("LeadTier")
 LEAD_TEAM = SearchAttributeKey.for_keyword("LeadTeam")
@@ -79,6 +81,23 @@ def lead_attributes(
     updates.append(SLA_DUE_AT.value_set(sla_due_at) if sla_due_at else SLA_DUE_AT.value_unset())
     updates.append(ESCALATION_LEVEL.value_set(escalation_level))
     return updates
+
+
+def attributes_of(life: LeadLife) -> list[SearchAttributeUpdate[Any]]:
+    """A lead's attributes as its life stands; the SLA deadline only while it waits."""
+    cls = life.classification
+    waiting = life.status is LeadStatus.waiting_first_action
+    return lead_attributes(
+        status=life.status.value,
+        lead_type=life.lead.lead_type.value,
+        source=life.lead.source,
+        tier=cls.tier.value if cls and cls.tier else None,
+        team=life.team,
+        owner=life.owner,
+        company_domain=life.enrichment.company_domain if life.enrichment else None,
+        sla_due_at=life.deadline if waiting else None,
+        escalation_level=life.level,
+    )
 
 
 async def ensure_registered(client: Client) -> list[str]:
