@@ -15,6 +15,13 @@ from activities.database.tables import DeadLetterRow, DeliveryRow, now
 
 # intake's statements, built once (values bound at execution)
 _DELIVERY_BY_KEY = select(DeliveryRow).where(col(DeliveryRow.key) == bindparam("b_key"))
+# the same content from the same source for the same lead: a delivery whose body was sent
+# once with an Idempotency-Key and again without one is still the same delivery
+_SAME_CONTENT = select(DeliveryRow).where(
+    col(DeliveryRow.lead_id) == bindparam("b_lead"),
+    col(DeliveryRow.source) == bindparam("b_source"),
+    col(DeliveryRow.lead_json) == bindparam("b_json"),
+)
 _UPDATE_DELIVERY = (
     update(DeliveryRow)
     .where(col(DeliveryRow.key) == bindparam("b_key"))
@@ -33,6 +40,8 @@ class Deliveries:
 
         def work(conn: Connection) -> DeliveryRow | bool | None:
             """None: claimed; the row: a repeat; False: a twin claimed it meanwhile."""
+            if window_start is not None and (twin := _recent_twin(conn, row, window_start)):
+                return twin
             if conn.execute(insert_new(conn, DeliveryRow), values).first() is not None:
                 return None
             found = conn.execute(_DELIVERY_BY_KEY, {"b_key": row.key}).first()
@@ -144,3 +153,12 @@ class DeadLetters:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were written in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _recent_twin(conn: Connection, row: DeliveryRow, since: datetime) -> DeliveryRow | None:
+    """A delivery of the same content, under another key, within the dedupe window."""
+    params = {"b_lead": row.lead_id, "b_source": row.source, "b_json": row.lead_json}
+    for found in conn.execute(_SAME_CONTENT, params):
+        if found.key != row.key and _aware(found.created_at) >= since:
+            return DeliveryRow.model_validate(found._mapping)
+    return None

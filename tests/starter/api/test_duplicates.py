@@ -68,6 +68,22 @@ async def test_same_idempotency_key_twice(api: ApiFactory) -> None:
     await routed_once_without_resubmission(app, first)
 
 
+async def test_the_same_body_without_its_key_is_the_same_delivery(api: ApiFactory) -> None:
+    """Sent once with an Idempotency-Key, then identical without one: a duplicate, not a
+    resubmission; a different body without a key is still a resubmission."""
+    app = await api()
+    email = unique_email()
+    first = await app.forms(demo(email), idempotency_key="delivery-9a2e")
+    second = await app.forms(demo(email))
+    same_delivery(first, second)
+    await routed_once_without_resubmission(app, first)
+    other = await app.forms(demo(email, message="call me"))
+    assert other.status_code == 202 and other.json()["duplicate"] is False, other.text
+    lead_id = first.json()["lead_id"]
+    state = await app.until(lead_id, lambda s: len(s.get("resubmissions", [])) == 1)
+    assert state["owner"] is not None
+
+
 async def test_same_hubspot_submission_id_twice(api: ApiFactory) -> None:
     app = await api()
     email = unique_email()
