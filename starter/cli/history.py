@@ -101,7 +101,8 @@ def replay(
 
     try:
         with progress:
-            outcomes = asyncio.run(replay_files(files, on_outcome=show))
+            data_dir = common.settings_for().paths.data_dir
+            outcomes = asyncio.run(replay_files(files, on_outcome=show, data_dir=data_dir))
     except CodecError as exc:
         raise fail(str(exc)) from None
     failed = [o for o in outcomes if not o.ok]

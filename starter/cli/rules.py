@@ -202,7 +202,8 @@ def backtest_command(
     new = rules_from(rules, "new")
     files = history_files_of(histories)
     try:
-        leads, problems = asyncio.run(recorded_leads(files))
+        data_dir = common.settings_for().paths.data_dir
+        leads, problems = asyncio.run(recorded_leads(files, data_dir))
     except CodecError as exc:
         raise fail(str(exc)) from None
     past = []

@@ -31,7 +31,7 @@ from domain.lifecycle import AssignRequest, Submission
 from domain.models import Enrichment, RoutingPlan
 from domain.rules import RoutingRules
 from starter.runtime.codec import ENCODING, CodecError, data_converter
-from starter.runtime.settings import ReplaySettings
+from starter.runtime.settings import DataDirSettings, ReplaySettings
 from workflows.lead_routing import LeadRoutingWorkflow
 
 SUFFIXES = (".json.gz", ".json")
@@ -70,17 +70,16 @@ def workflow_id_of(path: Path) -> str:
     return path.name[: -len(suffix)] if suffix else path.stem
 
 
-def history_cache_dir() -> Path | None:
+def history_cache_dir(data_dir: Path | None = None) -> Path | None:
     """Where parsed histories are kept between runs: `LEAD_ROUTER_HISTORY_CACHE` (a
-    folder, or `off`), by default `$XDG_CACHE_HOME/lead-router/histories`."""
-    settings = ReplaySettings()
-    configured = (settings.history_cache or "").strip()
+    folder, or `off`), by default `cache/histories` in the data dir (`data_dir`, else
+    `LEAD_ROUTER_DATA_DIR` or `.lead-router`), like everything else lead-router keeps."""
+    configured = (ReplaySettings().history_cache or "").strip()
     if configured.lower() in ("off", "0", "none"):
         return None
     if configured:
         return Path(configured)
-    base = settings.xdg_cache_home or Path.home() / ".cache"
-    return base / "lead-router" / "histories"
+    return (data_dir or DataDirSettings().data_dir) / "cache" / "histories"
 
 
 def read_history(path: Path, cache_dir: Path | None = None) -> WorkflowHistory:
@@ -262,10 +261,12 @@ async def _local_activity(converter: DataConverter, marker: Any, lead: RecordedL
         lead.enrichment = await _decode(converter, result, Enrichment)
 
 
-async def recorded_leads(paths: Sequence[Path]) -> tuple[list[RecordedLead], list[str]]:
+async def recorded_leads(
+    paths: Sequence[Path], data_dir: Path | None = None
+) -> tuple[list[RecordedLead], list[str]]:
     """Every readable lead history among `paths`, and one problem line per other file."""
     converter = data_converter()
-    cache = history_cache_dir()
+    cache = history_cache_dir(data_dir)
     leads: list[RecordedLead] = []
     problems: list[str] = []
     for path in paths:

@@ -98,6 +98,7 @@ async def replay_files(
     on_outcome: Callable[[ReplayOutcome], None] = lambda outcome: None,
     replayers: int = REPLAYERS,
     processes: int | None = None,
+    data_dir: Path | None = None,
 ) -> list[ReplayOutcome]:
     """Replay every file; each outcome also goes to `on_outcome`, in the files' order.
 
@@ -105,7 +106,9 @@ async def replay_files(
     replayer spends much of its time waiting for the SDK's core: four gave ~15% more
     histories a second than one). A corpus of `FILES_PER_PROCESS` files or more is also
     shared with other processes, up to one per core (`processes`, by default from the
-    corpus's size), in chunks to whichever is free: replaying is CPU-bound in Python."""
+    corpus's size), in chunks to whichever is free: replaying is CPU-bound in Python.
+    Parsed files are cached in `data_dir`'s history cache (`history_cache_dir`)."""
+    cache = history_cache_dir(data_dir)
     outcomes = [ReplayOutcome(path) for path in paths]
     finished = [False] * len(outcomes)
     told = 0
@@ -120,14 +123,14 @@ async def replay_files(
     if processes is None:
         processes = min(os.cpu_count() or 1, len(paths) // FILES_PER_PROCESS)
     if processes <= 1:
-        await _replay_here(range(len(outcomes)), outcomes, workflows, replayers, done)
+        await _replay_here(range(len(outcomes)), outcomes, workflows, replayers, done, cache)
         return outcomes
     chunks = iter([range(i, min(i + CHUNK, len(paths))) for i in range(0, len(paths), CHUNK)])
     refs = [[w.__module__, w.__qualname__] for w in workflows]
 
     async def here() -> None:
         for chunk in chunks:
-            await _replay_here(chunk, outcomes, workflows, replayers, done)
+            await _replay_here(chunk, outcomes, workflows, replayers, done, cache)
 
     async def elsewhere() -> None:
         # a fresh interpreter, not multiprocessing: that would re-import the caller's
@@ -144,12 +147,13 @@ async def replay_files(
                     "paths": [str(outcomes[i].path) for i in chunk],
                     "workflows": refs,
                     "replayers": replayers,
+                    "cache": str(cache) if cache else None,
                 }
                 child.stdin.write(json.dumps(request).encode() + b"\n")
                 await child.stdin.drain()
                 answer = await child.stdout.readline()
                 if not answer:  # the child died: this chunk here, the rest to `here`
-                    await _replay_here(chunk, outcomes, workflows, replayers, done)
+                    await _replay_here(chunk, outcomes, workflows, replayers, done, cache)
                     return
                 for index, fields in zip(chunk, json.loads(answer), strict=True):
                     outcomes[index] = ReplayOutcome(**{**fields, "path": outcomes[index].path})
@@ -170,11 +174,20 @@ def serve_chunks() -> None:
         request = json.loads(line)
         workflows = [_named(module, name) for module, name in request["workflows"]]
         paths = [Path(p) for p in request["paths"]]
+        cache = request["cache"]
         replayed = asyncio.run(
-            replay_files(paths, workflows, replayers=request["replayers"], processes=1)
+            _replay_chunk(paths, workflows, request["replayers"], Path(cache) if cache else None)
         )
         fields = [{k: v for k, v in dataclasses.asdict(o).items() if k != "path"} for o in replayed]
         print(json.dumps(fields), file=answers, flush=True)
+
+
+async def _replay_chunk(
+    paths: list[Path], workflows: Sequence[type], replayers: int, cache: Path | None
+) -> list[ReplayOutcome]:
+    outcomes = [ReplayOutcome(path) for path in paths]
+    await _replay_here(range(len(paths)), outcomes, workflows, replayers, lambda i: None, cache)
+    return outcomes
 
 
 def _named(module: str, name: str) -> type:
@@ -190,8 +203,8 @@ async def _replay_here(
     workflows: Sequence[type],
     replayers: int,
     done: Callable[[int], None],
+    cache: Path | None,
 ) -> None:
-    cache = history_cache_dir()
     lanes = max(1, min(replayers, len(indexes)))
     await asyncio.gather(
         *(

@@ -52,7 +52,7 @@ class TemporalSettings(_Group):
 
 class DataDirSettings(_Group):
     """Where a local install keeps its state: the app database (unless a URL is set) and
-    the embedded Temporal server's files."""
+    the embedded Temporal server's files, the history cache."""
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, validation_alias="LEAD_ROUTER_DATA_DIR")
 
@@ -136,7 +136,6 @@ class CrmSettings(_Group):
 
 class ReplaySettings(_Group):
     history_cache: str | None = Field(None, validation_alias="LEAD_ROUTER_HISTORY_CACHE")
-    xdg_cache_home: Path | None = Field(None, validation_alias="XDG_CACHE_HOME")
 
 
 class Settings(_Group):

@@ -83,8 +83,9 @@ def test_the_cache_folder_comes_from_the_environment(
     monkeypatch.setenv("LEAD_ROUTER_HISTORY_CACHE", str(tmp_path / "c"))
     assert history_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("LEAD_ROUTER_HISTORY_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert history_cache_dir() == tmp_path / "xdg" / "lead-router" / "histories"
+    monkeypatch.setenv("LEAD_ROUTER_DATA_DIR", str(tmp_path / "data"))
+    assert history_cache_dir() == tmp_path / "data" / "cache" / "histories"  # follows it
+    assert history_cache_dir(tmp_path / "given") == tmp_path / "given" / "cache" / "histories"
 
 
 async def test_replay_fills_the_cache_and_replays_from_it(
