@@ -31,12 +31,12 @@ from activities.database.engine import Transactions
 from activities.database.tables import DeadLetterRow, LeadFactRow, StepFactRow
 from domain.analytics.facts import DEMO_REQUEST, LeadFacts
 from domain.analytics.fairness import ROUND_ROBIN_METHODS
+from domain.analytics.groupings import GROUPINGS
 from domain.analytics.percentiles import BUCKET_STEPS
 from domain.analytics.report import (
     ACTION_KINDS,
     DELAYS,
     FIVE_MINUTES_MS,
-    GROUPINGS,
     LEVELS,
     Tallies,
 )

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from domain.analytics.fairness import TeamFairness
 from domain.analytics.percentiles import Delays, delays, merged
 
-GROUPINGS = ("team", "tier", "rule", "owner", "source", "lead_type", "day")
 ACTION_KINDS = ("first_touch", "meeting_booked", "disqualified")
 LEVELS = (1, 2, 3, 4)  # 4: no step of the ladder found an owner
 DELAYS = ("time_to_assign", "time_to_first_action", "business_time_to_first_action")

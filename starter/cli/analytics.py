@@ -8,14 +8,13 @@ import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from domain.analytics.percentiles import Delays
-from domain.analytics.report import GROUPINGS, Figures, Report
+from domain.analytics.groupings import GROUPINGS
 from domain.analytics.window import moment, window
 from starter.cli.common import (
     AddressOpt,
@@ -31,6 +30,10 @@ from starter.cli.common import (
     run_client,
     settings_for,
 )
+
+if TYPE_CHECKING:
+    from domain.analytics.percentiles import Delays
+    from domain.analytics.report import Figures, Report
 
 analytics_app = typer.Typer(
     help="Routing analytics: the facts behind `report`.", no_args_is_help=True
@@ -184,6 +187,8 @@ def flat(figures: Figures) -> dict[str, Any]:
 
 
 def _csv(result: Report) -> None:
+    from domain.analytics.report import Figures
+
     rows = [flat(g) for g in result.by] or [flat(Figures(**result.model_dump()))]
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
     writer.writeheader()

@@ -11,11 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from activities.crm.http import CrmRejected, CrmUnavailable
-from domain.crm import roster_vs_crm
 from starter.cli.common import JsonOpt, RulesOpt, fail, rules_from
-from starter.runtime.crm import crm_client
-from starter.runtime.settings import Settings
 
 crm_app = typer.Typer(help="The CRM lead-router writes owners to.", no_args_is_help=True)
 
@@ -30,6 +26,11 @@ def owners(
 ) -> None:
     """List the CRM's owners beside the roster; exit 1 when a member's id is missing or
     unknown to the CRM."""
+    from activities.crm.http import CrmRejected, CrmUnavailable
+    from domain.crm import roster_vs_crm
+    from starter.runtime.crm import crm_client
+    from starter.runtime.settings import Settings
+
     roster = rules_from(rules)
     client = None if offline else crm_client(Settings().crm)
     users = None

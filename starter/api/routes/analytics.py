@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from activities.rules_file import load_rules_file
-from domain.analytics.report import GROUPINGS
+from domain.analytics.groupings import GROUPINGS
 from domain.analytics.window import window
 from domain.rules import RulesError
 from starter.analytics import routing_report
