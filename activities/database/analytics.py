@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -76,7 +75,8 @@ def _insert_steps(dialect: str) -> Any:
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+    # FILTER, not SUM(CASE ...): measured about twice as fast on SQLite, same on PostgreSQL
+    return func.count().filter(condition)
 
 
 def _counts() -> list[Any]:
@@ -123,29 +123,59 @@ def _window(column: Any, since: datetime | None, until: datetime | None) -> list
     ]
 
 
-def _group(by: str | None) -> Any:
+def _grouping(by: str | None) -> Any:
+    """The column of a `--by` grouping (None without one); raw, not coalesced, so an index
+    can order the scan: a NULL group is named "" in Python."""
     if by is None:
-        return literal("")
+        return None
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}: choose one of {', '.join(GROUPINGS)}")
-    return func.coalesce(F[by], "")
+    return F[by]
 
 
-def _tally_counts(conn: Connection, where: list[Any], by: str | None) -> dict[str, dict[str, int]]:
-    group = _group(by).label("g")
-    rows = conn.execute(select(group, *_counts()).where(*where).group_by(group)).mappings()
-    return {r["g"]: {k: int(v or 0) for k, v in r.items() if k != "g"} for r in rows}
+CountRows = list[tuple[str, str, dict[str, int]]]  # (rule, group, counts)
+
+
+def counts_statement(where: list[Any], by: str | None) -> Any:
+    """The counts per rule and group in one scan: by rule then group, the order of
+    `ix_lead_facts_counts`, so SQLite aggregates as it reads (no sort)."""
+    group = _grouping(by) if by != "rule" else None
+    keys = [F.rule.label("r"), *([] if group is None else [group.label("g")])]
+    return select(*keys, *_counts()).where(*where).group_by(*keys)
+
+
+def _tally_counts(conn: Connection, where: list[Any], by: str | None) -> CountRows:
+    found: CountRows = []
+    for row in conn.execute(counts_statement(where, by)).mappings():
+        counts = {k: int(v or 0) for k, v in row.items() if k not in ("r", "g")}
+        found.append((row["r"] or "", row.get("g") or "", counts))
+    return found
 
 
 def _tally_delay(conn: Connection, where: list[Any], by: str | None, delay: str) -> list[Any]:
     column = F[f"{delay}_ms"]
-    group, key = _group(by).label("g"), _bucket(column).label("k")
+    group = _grouping(by)
+    keys = [*([] if group is None else [group.label("g")]), _bucket(column).label("k")]
     statement = (
-        select(group, key, func.count().label("n"))
-        .where(*where, column.is_not(None))
-        .group_by(group, key)
+        select(*keys, func.count().label("n")).where(*where, column.is_not(None)).group_by(*keys)
     )
-    return [(r.g, delay, int(r.k), int(r.n)) for r in conn.execute(statement)]
+    return [
+        ((r.g or "") if group is not None else "", delay, int(r.k), int(r.n))
+        for r in conn.execute(statement)
+    ]
+
+
+def round_robin_statement(since: datetime | None, until: datetime | None) -> Any:
+    """Round-robin steps per method, team and owner: the order of `ix_lead_steps_fairness`,
+    so SQLite counts as it reads (no sort of every step)."""
+    keys = (S.method, S.team, S.owner)
+    return (
+        select(*keys, func.count().label("n"))
+        .where(
+            S.method.in_(ROUND_ROBIN_METHODS), *_window(S.at, since, until), S.owner.is_not(None)
+        )
+        .group_by(*keys)
+    )
 
 
 class Analytics:
@@ -169,23 +199,24 @@ class Analytics:
         """The report's counts and histograms; the queries run side by side (each its own
         read transaction: on SQLite a thread each, never blocking writers)."""
         where = _window(F.submitted_at, since, until)
-        # the totals are the sum over rules: one scan less unless grouped otherwise
-        own = by not in (None, "rule")
-        by_rule, groups, dead, *delays = await asyncio.gather(
-            self._tx.read(lambda conn: _tally_counts(conn, where, "rule")),
-            self._tx.read(lambda conn: _tally_counts(conn, where, by) if own else {}),
+        counted, dead, *delays = await asyncio.gather(
+            self._tx.read(lambda conn: _tally_counts(conn, where, by)),
             self._tx.read(lambda conn: _dead_letters(conn, since, until)),
             *(
                 self._tx.read(functools.partial(_tally_delay, where=where, by=by, delay=d))
                 for d in DELAYS
             ),
         )
-        if not own:
-            groups = by_rule if by == "rule" else {"": _summed(by_rule.values())}
+        by_rule: dict[str, dict[str, int]] = {}
+        groups: dict[str, dict[str, int]] = {}
+        for rule, group, counts in counted:
+            _add(by_rule.setdefault(rule, {}), counts)
+            _add(groups.setdefault(rule if by == "rule" else group, {}), counts)
         histograms: dict[str, dict[str, dict[int, int]]] = {}
         for rows in delays:
             for group, delay, key, n in rows:
-                histograms.setdefault(group, {}).setdefault(delay, {})[key] = n
+                histogram = histograms.setdefault(group, {}).setdefault(delay, {})
+                histogram[key] = histogram.get(key, 0) + n  # a NULL group and "" are one
         return Tallies(groups=groups, histograms=histograms, by_rule=by_rule, dead_letters=dead)
 
     async def round_robin_counts(
@@ -194,18 +225,9 @@ class Analytics:
         """Round-robin assignments per team and owner, by the time they were made."""
 
         def work(conn: Connection) -> dict[str, dict[str, int]]:
-            statement = (
-                select(S.team, S.owner, func.count().label("n"))
-                .where(
-                    S.method.in_(ROUND_ROBIN_METHODS),
-                    *_window(S.at, since, until),
-                    S.owner.is_not(None),
-                )
-                .group_by(S.team, S.owner)
-            )
             counts: dict[str, dict[str, int]] = {}
-            for row in conn.execute(statement):
-                counts.setdefault(row.team or "", {})[row.owner] = int(row.n)
+            for row in conn.execute(round_robin_statement(since, until)):
+                _add(counts.setdefault(row.team or "", {}), {row.owner: int(row.n)})
             return counts
 
         return await self._tx.read(work)
@@ -218,12 +240,9 @@ class Analytics:
         return await self._tx.rows_of_lead(StepFactRow, lead_id, col(StepFactRow.at))
 
 
-def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for one in counts:
-        for name, n in one.items():
-            total[name] = total.get(name, 0) + n
-    return total
+def _add(total: dict[str, int], counts: dict[str, int]) -> None:
+    for name, n in counts.items():
+        total[name] = total.get(name, 0) + n
 
 
 def _dead_letters(conn: Connection, since: datetime | None, until: datetime | None) -> int:
