@@ -13,7 +13,8 @@ from sqlalchemy import create_engine
 
 from activities.database import Database
 from activities.database.analytics import counts_statement, round_robin_statement
-from domain.analytics.report import GROUPINGS, report
+from domain.analytics.groupings import GROUPINGS
+from domain.analytics.report import report
 from tests.activities.test_analytics import T0, actioned, fact
 
 
