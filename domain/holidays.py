@@ -1,0 +1,53 @@
+"""Holiday calendars the SLA clock skips like weekends: a country (and subdivision) from
+the `holidays` library, such as `US`, `DE-BY` or `GB-SCT`, plus dates the rules list."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import holidays as holiday_data
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class HolidayCalendar(BaseModel):
+    """`holidays: US`, or `holidays: {calendar: DE-BY, dates: ["2026-12-24"]}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    calendar: str | None = None
+    dates: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"calendar": value} if isinstance(value, str) else value
+
+    @field_validator("calendar")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        country, _, subdivision = code.partition("-")
+        supported = holiday_data.list_supported_countries()
+        if country not in supported:
+            raise ValueError(
+                f"{value!r} is not a holiday calendar: use an ISO country code such as "
+                "US, DE or GB, optionally with a subdivision (DE-BY, GB-SCT)"
+            )
+        if subdivision and subdivision not in supported[country]:
+            known = ", ".join(f"{country}-{s}" for s in supported[country][:12])
+            raise ValueError(f"{value!r}: {country} has no subdivision {subdivision} ({known}...)")
+        return code
+
+    def covers(self, day: date) -> bool:
+        """Whether `day` is a holiday of this calendar or one of its listed dates."""
+        return day in self.dates or (self.calendar is not None and day in _calendar(self.calendar))
+
+
+@lru_cache(maxsize=64)
+def _calendar(code: str) -> Any:
+    country, _, subdivision = code.partition("-")
+    return holiday_data.country_holidays(country, subdiv=subdivision or None)
