@@ -19,6 +19,7 @@ class LeadStatus(StrEnum):
     onboarding = "onboarding"
     unowned_review = "unowned_review"
     actioned = "actioned"
+    suppressed = "suppressed"  # no owner, no SLA: on a nurture track
 
 
 class FirstActionKind(StrEnum):
@@ -120,6 +121,9 @@ class LeadState(BaseModel):
     decisions: list[Decision]
     resubmissions: list[Resubmission]
     first_action: str | None = None
+    score: int | None = None
+    score_band: str | None = None
+    track: str | None = None
 
 
 class Outcome(BaseModel):
@@ -140,6 +144,7 @@ class LeadLife(BaseModel):
 
     lead: Lead
     status: LeadStatus = LeadStatus.routing
+    arrived_at: datetime | None = None  # when it reached us: time-boxed rules judge it then
     rules: RoutingRules | None = None
     enrichment: Enrichment | None = None
     classification: Classification | None = None

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from domain.conditions import Condition
 from domain.models import Classification, Enrichment, Lead, RoutingPlan
-from domain.rules import Condition, RoutingRules, Rule
+from domain.rules import RoutingRules, Rule
 from domain.score import Score
 from domain.sla import next_opening
 
@@ -98,10 +99,28 @@ def _active(window: tuple[datetime | None, datetime | None], arrival: datetime |
     return (start is None or arrival >= start) and (end is None or arrival < end)
 
 
-def missing_fields(lead: Lead, rules: RoutingRules) -> list[str]:
-    """The fields the rules require for this lead type that the lead lacks."""
+# a required field the enrichment found (the companies file, the CRM) is not missing
+_ENRICHED = {
+    "company": "company_name",
+    "company_size": "employees",
+    "industry": "industry",
+    "country": "country",
+    "state": "state",
+}
+
+
+def missing_fields(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> list[str]:
+    """The fields the rules require for this lead type that nobody knows."""
     wanted = rules.required_fields.get(lead.lead_type)
-    return [name for name in wanted if not getattr(lead, name, None)] if wanted else []
+    if not wanted:
+        return []
+    firmo = enrichment.firmographics
+    return [
+        name
+        for name in wanted
+        if getattr(lead, name, None) in (None, "")
+        and getattr(firmo, _ENRICHED.get(name, ""), None) in (None, "")
+    ]
 
 
 def matches(cond: Condition, facts: dict[str, Any]) -> bool:
@@ -147,7 +166,7 @@ def plan(
     if score is not None:
         reasons.append(score.explain())
         scored.update(score=score.points, score_band=score.band)
-    missing = missing_fields(lead, rules)
+    missing = missing_fields(lead, enrichment, rules)
     if missing:
         return _review(lead, rules, missing, reasons, scored)
     compiled_rules, compiled_overrides = rules.compiled

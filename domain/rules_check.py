@@ -13,10 +13,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from domain.conditions import Condition
 from domain.models import Lead
 from domain.rules import (
     TEMPLATE_FIELDS,
-    Condition,
     RoutingRules,
     Rule,
     RulesError,

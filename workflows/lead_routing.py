@@ -56,6 +56,7 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_attempts=8,
 )
 NOTIFY_GRACE = timedelta(seconds=30)
+SUPPRESS_PATCH = "suppress-outcome"  # a suppressed lead makes no assignment
 
 
 @workflow.defn
@@ -79,11 +80,18 @@ class LeadRoutingWorkflow:
     @workflow.run
     async def run(self, submission: Submission) -> Outcome:
         self._publish()
+        lead = submission.lead
+        self._life.arrived_at = lead.submitted_at or submission.received_at or workflow.now()
         rules, enrichment = await asyncio.gather(self._load_rules(), self._enrich())
         first = lead_life.route(self._life, rules, enrichment)
         assert self._life.plan is not None
         # the decision, as it was made, where backtests (and people, in the UI's Memo) read it
         workflow.upsert_memo({"routing": self._life.plan.model_dump(mode="json")})
+        if self._life.plan.suppressed and workflow.patched(SUPPRESS_PATCH):
+            # no owner, no SLA: the lead is recorded on its nurture track and ends here
+            self._outcome = lead_life.suppress(self._life, workflow.now())
+            self._publish()
+            return self._outcome
         assignment = await self._assign(first)
         self._handed_over(lead_life.first_assigned(self._life, assignment, workflow.now()))
         while self._life.action is None:
