@@ -201,8 +201,9 @@ class Rule(_Strict):
             raise ValueError("a rule needs a team: (or suppress: with a track and a reason)")
         if self.suppress is None and "sla" not in self.model_fields_set:
             raise ValueError("a rule needs an sla: (a duration, a map by tier, or null)")
+        # (sla: null, as a serialized rule carries it, is no SLA: allowed)
         if self.suppress is not None and (
-            self.team or self.owner or self.use_overrides or "sla" in self.model_fields_set
+            self.team or self.owner or self.use_overrides or self.sla is not None
         ):
             raise ValueError("a suppress: rule assigns no one: leave out team, owner and sla")
         return self

@@ -318,3 +318,9 @@ def test_the_shipped_default_uses_every_feature() -> None:
     assert event.rule_ids == ["reinvent-2026-field"]
     assert rules.hours_of_member("zane.ivanova").holidays is not None
     assert rules.hours_of_member("zane.ivanova").holidays.covers(date(2026, 12, 28))  # type: ignore[union-attr]
+
+
+def test_rules_with_every_feature_survive_the_round_trip_a_lead_pins_them_through() -> None:
+    rules = load_rules_file(DEFAULT_RULES)
+    again = RoutingRules.model_validate_json(rules.model_dump_json())
+    assert again == rules

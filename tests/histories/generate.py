@@ -192,6 +192,12 @@ async def after_hours_arrival(lab: Lab) -> LeadHandle:
     return handle
 
 
+async def suppressed(lab: Lab) -> LeadHandle:
+    """Low fit and low intent: no owner, no SLA, the workflow ends on its nurture track."""
+    return await lab.submit({"email": "reader@ipanema.com.br", "lead_type": "newsletter",
+                             "country": "Brazil"})  # fmt: skip
+
+
 PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "first-action-in-time": (first_action_in_time, None),
     "escalation-level-1": (escalated(1), None),
@@ -208,6 +214,7 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "free-email-review": (free_email_review, None),
     "enterprise-vertical": (enterprise_vertical, None),
     "in-flight-waiting": (in_flight_waiting, None),
+    "suppressed": (suppressed, None),
 }
 
 
