@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from domain.conditions import Condition
@@ -33,6 +34,13 @@ _ON_DEMAND: dict[str, Callable[[Lead, Enrichment, Classification], Any]] = {
     "company_size": lambda lead, enrichment, cls: enrichment.firmographics.employees,
     "annual_revenue": lambda lead, enrichment, cls: lead.annual_revenue,
 }
+
+@lru_cache(maxsize=16)
+def _on_demand(read: frozenset[str]) -> tuple[tuple[str, Callable[..., Any]], ...]:
+    """The on-demand facts a rule set reads, found once per rule set (a frozenset
+    keeps its hash)."""
+    return tuple((key, _ON_DEMAND[key]) for key in sorted(read) if key in _ON_DEMAND)
+
 
 _OWNER_METHODS = {
     "account_owner": "account_owner",
@@ -70,10 +78,8 @@ def _facts(
 ) -> tuple[dict[str, Any], Score | None]:
     facts = facts_of(lead, enrichment, cls)
     idx = rules.index
-    for key in idx.facts_read:
-        compute = _ON_DEMAND.get(key)
-        if compute is not None:
-            facts[key] = compute(lead, enrichment, cls)
+    for key, compute in _on_demand(idx.facts_read):
+        facts[key] = compute(lead, enrichment, cls)
     if idx.seniority is not None:
         facts["seniority"] = idx.seniority.of(lead.job_title)
     if "submitted_within" in idx.facts_read:
