@@ -34,6 +34,7 @@ class PlanView(BaseModel):
     team: str
     owner: str | None  # the direct owner; None when round-robin picks one
     sla_seconds: int | None
+    suppressed: bool = False
 
     @classmethod
     def of(cls, routing: RoutingPlan) -> PlanView:
@@ -42,7 +43,7 @@ class PlanView(BaseModel):
             **routing.model_dump(include={"rules_version", "rule_ids", "team", "sla_seconds"}),
         )
         if routing.suppressed:
-            view.team = f"suppressed ({routing.track})"
+            view.team, view.suppressed = f"suppressed ({routing.track})", True
         return view
 
     @property
@@ -50,6 +51,8 @@ class PlanView(BaseModel):
         return self.rule_ids[0]
 
     def describe(self) -> str:
+        if self.suppressed:
+            return f"{'+'.join(self.rule_ids)} -> {self.team}, no owner, no SLA"
         who = self.owner or "round-robin"
         return f"{'+'.join(self.rule_ids)} -> {self.team} ({who}), SLA {describe_sla(self.sla_seconds)}"
 

@@ -18,6 +18,7 @@ from domain.intake import parse_submission
 from domain.models import Account, Company, RoutingDecision
 from domain.rules import RoutingRules
 from domain.rules_check import load_rules_text
+from starter.runtime.settings import DEFAULT_RULES
 from tests.helpers import RouteFn, RulesWith
 
 # The policy as shipped before 2026.12.0 (score, fit x intent, required fields...): the
@@ -29,6 +30,12 @@ PREVIOUS_RULES = Path(__file__).parent / "data" / "rules-2026.11.1.yaml"
 @pytest.fixture(scope="session")
 def rules() -> RoutingRules:
     return load_rules_file(PREVIOUS_RULES)
+
+
+@pytest.fixture(scope="session")
+def shipped_rules() -> RoutingRules:
+    """The default policy, what the edges (route, roster, up) use without --rules."""
+    return load_rules_file(DEFAULT_RULES)
 
 
 @pytest.fixture(scope="session")
