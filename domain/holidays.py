@@ -4,7 +4,8 @@ the `holidays` library, such as `US`, `DE-BY` or `GB-SCT`, plus dates the rules 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import holidays as holiday_data
@@ -47,7 +48,17 @@ class HolidayCalendar(BaseModel):
         return day in self.dates or (self.calendar is not None and day in _calendar(self.calendar))
 
 
-@lru_cache(maxsize=64)
+def build_calendars(calendars: Iterable[HolidayCalendar]) -> None:
+    """Build the library's calendars now, once per process. Building one reads its
+    translations (gettext, the locale), which the workflow sandbox forbids: the workflow
+    calls this outside the sandbox's restrictions before any deadline; the dates it then
+    reads are a pure function of the library's version."""
+    for calendar in calendars:
+        if calendar.calendar is not None:
+            _calendar(calendar.calendar)
+
+
+@cache  # never evicted: a calendar rebuilt inside the sandbox would fail
 def _calendar(code: str) -> Any:
     country, _, subdivision = code.partition("-")
     return holiday_data.country_holidays(country, subdiv=subdivision or None)

@@ -315,6 +315,11 @@ class RoutingRules(_Strict):
     def hours_of_team(self, team_id: str) -> WorkingHours:
         return self.index.hours.get(team_id, self.default_hours)
 
+    def holiday_calendars(self) -> list[HolidayCalendar]:
+        """Every holiday calendar a deadline of these rules may read."""
+        every = [self.default_hours, *self.index.hours.values()]
+        return [hours.holidays for hours in every if hours.holidays is not None]
+
     def hours_of_member(self, owner_id: str) -> WorkingHours:
         team = self.team_of(owner_id)
         fallback = self.hours_of_team(team) if team else self.default_hours

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import lead_life, texts
     from domain.acceptance import first_action_refusal, reassign_refusal
     from domain.enrich import enrich
+    from domain.holidays import build_calendars
     from domain.lifecycle import (
         FirstAction,
         LeadLife,
@@ -228,12 +229,17 @@ class LeadRoutingWorkflow:
     # Activities: the only place that names them
 
     async def _load_rules(self) -> RoutingRules:
-        return await workflow.execute_local_activity_method(
+        rules = await workflow.execute_local_activity_method(
             RulesActivities.load_rules,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=texts.LOAD_RULES,
         )
+        # the holidays library reads its translations when it builds a calendar: done
+        # here, unrestricted, so no deadline builds one inside the sandbox (no command)
+        with workflow.unsafe.sandbox_unrestricted():
+            build_calendars(rules.holiday_calendars())
+        return rules
 
     async def _enrich(self) -> Enrichment:
         lead = self._life.lead
