@@ -3,8 +3,8 @@ the `holidays` library, such as `US`, `DE-BY` or `GB-SCT`, plus dates the rules 
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 from typing import Any
 

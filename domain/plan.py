@@ -35,6 +35,7 @@ _ON_DEMAND: dict[str, Callable[[Lead, Enrichment, Classification], Any]] = {
     "annual_revenue": lambda lead, enrichment, cls: lead.annual_revenue,
 }
 
+
 @lru_cache(maxsize=16)
 def _on_demand(read: frozenset[str]) -> tuple[tuple[str, Callable[..., Any]], ...]:
     """The on-demand facts a rule set reads, found once per rule set (a frozenset
