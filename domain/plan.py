@@ -173,7 +173,8 @@ def plan(
     if score is not None:
         reasons.append(score.explain())
         scored.update(score=score.points, score_band=score.band)
-    missing = missing_fields(lead, enrichment, rules)
+    # a lead with spam signals goes where the spam rules say, not to a person's review
+    missing = [] if cls.spam else missing_fields(lead, enrichment, rules)
     if missing:
         return _review(lead, rules, missing, reasons, scored)
     compiled_rules, compiled_overrides = rules.compiled

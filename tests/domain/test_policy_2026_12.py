@@ -314,6 +314,8 @@ def test_the_shipped_default_uses_every_feature() -> None:
     assert loud.rule_ids == ["low-fit-high-intent"] and loud.team == "inbound-sdr-review"
     nameless = route(rules, {"lead_type": "demo_request"}, at=at, companies=())
     assert nameless.rule_ids == ["required-fields"]
+    bot = route(rules, {"lead_type": "demo_request", "honeypot": "x"}, at=at, companies=())
+    assert bot.rule_ids == ["spam"] and bot.team == "manual-review"
     event = route(rules, {"utm_campaign": "reinvent-2026", "lead_type": "demo_request"}, at=at)
     assert event.rule_ids == ["reinvent-2026-field"]
     assert rules.hours_of_member("zane.ivanova").holidays is not None
