@@ -18,18 +18,10 @@ from domain.seniority import Seniority
 
 # the words RevOps playbooks use for fit, next to the classifier's own
 FIT_WORDS = {"high": Fit.strong, "low": Fit.weak}
+# what the form or its URL says: text facts rules and the score may read
+FORM_FACTS = ("source", "utm_source", "utm_medium", "utm_campaign", "form_id", "language")
 # text facts compared case-insensitively
-LOWERED = frozenset(
-    {
-        "product_interest",
-        "source",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "form_id",
-        "language",
-    }
-)
+LOWERED = frozenset({"product_interest", *FORM_FACTS})
 # facts computed only when some rule (or the score) reads them
 ON_DEMAND = frozenset({"seniority", "submitted_within", "score", "score_band"})
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.conditions import FORM_FACTS
 from domain.matchers import NumberRange
 
 RANGE_FACTS = frozenset({"company_size", "annual_revenue"})
@@ -32,12 +33,7 @@ SCORABLE_FACTS = frozenset(
         "vertical",
         "country",
         "seniority",
-        "source",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "form_id",
-        "language",
+        *FORM_FACTS,
         "free_email",
         "is_customer",
         "named_account",
