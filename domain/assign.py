@@ -27,6 +27,8 @@ class RosterState:
 
     owners: dict[str, OwnerState] = field(default_factory=dict)
     rr: dict[str, dict[str, int]] = field(default_factory=dict)
+    # company domain -> (lead id, owner) of its latest assignment (owner: domain_owner)
+    domains: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def owner(self, owner_id: str) -> OwnerState:
         state = self.owners.get(owner_id)
@@ -84,12 +86,53 @@ def assign(
     *,
     exclude: Collection[str] = (),
     teams: Iterable[str] | None = None,
+    lead_id: str | None = None,
 ) -> Assignment:
     """Pick an owner for the plan and record the load in `state` (the caller persists it).
 
     `exclude` holds owners who may not get the lead (they already missed its SLA);
     `teams` overrides the teams to try, in order (the default: the plan's fallback chain).
     """
+    result = _choose(plan, rules, state, exclude, teams, lead_id)
+    if plan.company_domain and result.owner and lead_id:
+        state.domains[plan.company_domain] = (lead_id, result.owner)
+    return result
+
+
+def _same_company(
+    plan: RoutingPlan,
+    rules: RoutingRules,
+    state: RosterState,
+    lead_id: str | None,
+    exclude: Collection[str],
+) -> Assignment | None:
+    """`owner: domain_owner`: the owner of the company's latest other lead keeps it."""
+    known = state.domains.get(plan.company_domain) if plan.company_domain else None
+    if known is None or known[0] == lead_id:
+        return None
+    other, owner_id = known
+    member = rules.member(owner_id)
+    if member is None or not member.active or owner_id in exclude or state.owner(owner_id).away:
+        return None
+    state.owner(owner_id).open_leads += 1
+    why = f"Same company as {other} ({plan.company_domain}): kept with {owner_id}"
+    return Assignment(
+        owner=owner_id, team=rules.team_of(owner_id), method="domain_owner", reasons=[why]
+    )
+
+
+def _choose(
+    plan: RoutingPlan,
+    rules: RoutingRules,
+    state: RosterState,
+    exclude: Collection[str],
+    teams: Iterable[str] | None,
+    lead_id: str | None,
+) -> Assignment:
+    if plan.owner_method == "domain_owner" and teams is None:
+        kept = _same_company(plan, rules, state, lead_id, exclude)
+        if kept is not None:
+            return kept
     reasons: list[str] = []
     owner_id = plan.preferred_owner
     if owner_id and owner_id not in exclude:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from domain.assign import RosterState
 from domain.engine import decide
@@ -22,6 +23,7 @@ class BatchRouter:
     state: RosterState = field(default_factory=RosterState)
     id_key: str | None = None
     errors: int = 0
+    now: datetime | None = None  # when the leads arrive: time-boxed rules judge them then
 
     def __post_init__(self) -> None:
         self._by_domain, self._by_name = index_accounts(self.accounts)
@@ -40,7 +42,7 @@ class BatchRouter:
         except InvalidSubmission as exc:
             return self._error(number, str(exc))
         enrichment = enrich_from(lead, self.companies, self._by_domain, self._by_name)
-        decision = decide(lead, enrichment, self.rules, self.state)
+        decision = decide(lead, enrichment, self.rules, self.state, self.now)
         return decision.model_dump_json()
 
     def route_lines(self, lines: Iterable[str]) -> Iterator[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.geo import country_code, us_state_code
 from domain.identity import DEFAULT_ID_KEY, lead_id_for
+from domain.matchers import parse_number
 from domain.models import Lead, LeadType
 
 _EMAIL = re.compile(
@@ -36,6 +37,8 @@ TEXT_FIELDS = (
     "utm_campaign",
     "message",
     "honeypot",
+    "form_id",
+    "language",
 )
 
 
@@ -102,6 +105,22 @@ def parse_company_size(value: object) -> int:
                 raise ValueError(f"band {text!r} ends below where it starts")
             return low
     raise ValueError(f"{value!r} is not a number or a band like '201-500' or '5000+'")
+
+
+def parse_annual_revenue(value: object) -> int:
+    """Yearly revenue in the form's currency: 2500000, "2.5M", "$10m-50m" (its lower bound)."""
+    if isinstance(value, bool):
+        raise ValueError("must be an amount like 2500000 or '2.5M'")
+    if isinstance(value, int | float) and 0 <= value < 1e15:
+        return int(value)
+    if isinstance(value, str):
+        try:
+            amount = parse_number(value.split("-")[0].rstrip("+"))
+        except ValueError:
+            amount = -1.0
+        if 0 <= amount < 1e15:  # also refuses nan and inf
+            return int(amount)
+    raise ValueError(f"{value!r} is not an amount like 2500000, '2.5M' or '10M-50M'")
 
 
 def _text(value: object) -> str:
@@ -185,6 +204,7 @@ def _state(value: object) -> str:
 _PARSERS: dict[str, Callable[[object], object]] = {
     **dict.fromkeys(TEXT_FIELDS, _text),
     "company_size": parse_company_size,
+    "annual_revenue": parse_annual_revenue,
     "country": _country,
     "state": _state,
     "submitted_at": _parse_time,

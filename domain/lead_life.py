@@ -13,6 +13,7 @@ from datetime import datetime
 from domain import texts
 from domain.classify import classify
 from domain.lifecycle import (
+    Decision,
     LeadLife,
     LeadState,
     LeadStatus,
@@ -50,9 +51,44 @@ def route(life: LeadLife, rules: RoutingRules, enrichment: Enrichment) -> Assign
     """Pin the rules, classify and plan: the first assignment to make."""
     life.rules, life.enrichment = rules, enrichment
     life.classification = classify(life.lead, enrichment, rules)
-    routing = life.plan = plan_route(life.lead, enrichment, life.classification, rules)
+    routing = life.plan = plan_route(
+        life.lead, enrichment, life.classification, rules, life.arrived_at
+    )
     life.home_team = routing.team
     return ask_assignment(life, routing, texts.route_summary(routing))
+
+
+def suppress(life: LeadLife, now: datetime) -> Outcome:
+    """A suppressed lead: recorded with its reason and nurture track; nobody owns it."""
+    rules, routing = pinned(life)
+    life.status, life.team = LeadStatus.suppressed, None
+    life.decisions.append(
+        Decision(
+            step=life.step,
+            kind="suppressed",
+            at=now,
+            owner=None,
+            team=None,
+            method="suppressed",
+            escalation_level=0,
+            sla_seconds=None,
+            sla_due_at=None,
+            rules_version=rules.version,
+            rule_ids=routing.rule_ids,
+            reasons=routing.reasons,
+        )
+    )
+    return Outcome(
+        lead_id=life.lead.lead_id,
+        status=life.status,
+        owner=None,
+        team=None,
+        action="suppressed",
+        time_to_first_action_seconds=0.0,
+        escalation_level=0,
+        reassignments=[],
+        decisions=life.decisions,
+    )
 
 
 def first_assigned(life: LeadLife, assignment: Assignment, now: datetime) -> NotifyAsk:
@@ -206,7 +242,7 @@ def activate_trial(life: LeadLife) -> None:
     assert life.enrichment is not None
     life.lead = life.lead.model_copy(update={"lead_type": LeadType.demo_request})
     life.classification = classify(life.lead, life.enrichment, rules)
-    life.plan = plan_route(life.lead, life.enrichment, life.classification, rules)
+    life.plan = plan_route(life.lead, life.enrichment, life.classification, rules, life.arrived_at)
 
 
 def route_trial(life: LeadLife) -> AssignAsk:
@@ -235,7 +271,8 @@ def resubmitted(life: LeadLife, submission: Submission, now: datetime) -> bool:
     tightened = False
     if life.status is LeadStatus.waiting_first_action and life.owner and life.deadline:
         lead = submission.lead.model_copy(update={"lead_id": life.lead.lead_id})
-        again = plan_route(lead, life.enrichment, classify(lead, life.enrichment, rules), rules)
+        cls = classify(lead, life.enrichment, rules)
+        again = plan_route(lead, life.enrichment, cls, rules, now)
         if again.sla_seconds is not None:
             sooner = business_deadline(now, again.sla_seconds, rules.hours_of_member(life.owner))
             if sooner < life.deadline:
@@ -287,4 +324,7 @@ def lead_state(life: LeadLife) -> LeadState:
         first_action=life.action.action.value if life.action else None,
         warnings=life.lead.warnings,
         crm_sync=life.crm_sync,
+        score=life.plan.score if life.plan else None,
+        score_band=life.plan.score_band if life.plan else None,
+        track=life.plan.track if life.plan else None,
     )

@@ -21,6 +21,7 @@ class LeadStatus(StrEnum):
     onboarding = "onboarding"
     unowned_review = "unowned_review"
     actioned = "actioned"
+    suppressed = "suppressed"  # no owner, no SLA: on a nurture track
 
 
 class FirstActionKind(StrEnum):
@@ -128,6 +129,9 @@ class LeadState(BaseModel):
     first_action: str | None = None
     warnings: list[str] = Field(default_factory=list)  # the input's, as `route` reports them
     crm_sync: CrmSync | None = None
+    score: int | None = None
+    score_band: str | None = None
+    track: str | None = None
 
 
 class Outcome(BaseModel):
@@ -149,6 +153,7 @@ class LeadLife(BaseModel):
     lead: Lead
     submitted_at: datetime | None = None
     status: LeadStatus = LeadStatus.routing
+    arrived_at: datetime | None = None  # when it reached us: time-boxed rules judge it then
     rules: RoutingRules | None = None
     enrichment: Enrichment | None = None
     classification: Classification | None = None

@@ -73,6 +73,9 @@ class Lead(BaseModel):
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    form_id: str | None = None
+    language: str | None = None
+    annual_revenue: int | None = None
     message: str | None = None
     honeypot: str | None = None
     submitted_at: datetime | None = None
@@ -150,6 +153,11 @@ class RoutingPlan(BaseModel):
     owner_method: str | None = None
     sla_seconds: int | None
     reasons: list[str]
+    score: int | None = None
+    score_band: str | None = None
+    suppressed: bool = False
+    track: str | None = None
+    company_domain: str | None = None  # remembered with the assignment (owner: domain_owner)
 
 
 class Assignment(BaseModel):
@@ -177,3 +185,7 @@ class RoutingDecision(BaseModel):
     rule_ids: list[str]
     reasons: list[str]
     warnings: list[str]
+    score: int | None = None
+    score_band: str | None = None
+    suppressed: bool = False
+    track: str | None = None

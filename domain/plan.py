@@ -1,13 +1,53 @@
-"""Planning: the first matching rule decides team, preferred owner and SLA."""
+"""Planning: the first matching rule decides team, preferred owner and SLA (or that the
+lead is suppressed); the score and the required fields are judged first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from domain.conditions import Condition
 from domain.models import Classification, Enrichment, Lead, RoutingPlan
-from domain.rules import Condition, RoutingRules, Rule
+from domain.rules import RoutingRules, Rule
+from domain.score import Score
+from domain.sla import next_opening
 
-_OWNER_METHODS = {"account_owner": "account_owner", "opportunity_owner": "opportunity_owner"}
+REQUIRED_FIELDS_RULE = "required-fields"
+
+
+def _low(text: str | None) -> str | None:
+    return text.lower() if text else None
+
+
+# facts only some rules read: computed when a rule (or the score) reads them
+_ON_DEMAND: dict[str, Callable[[Lead, Enrichment, Classification], Any]] = {
+    "fit": lambda lead, enrichment, cls: cls.fit,
+    "source": lambda lead, enrichment, cls: _low(lead.source),
+    "utm_source": lambda lead, enrichment, cls: _low(lead.utm_source),
+    "utm_medium": lambda lead, enrichment, cls: _low(lead.utm_medium),
+    "utm_campaign": lambda lead, enrichment, cls: _low(lead.utm_campaign),
+    "form_id": lambda lead, enrichment, cls: _low(lead.form_id),
+    "language": lambda lead, enrichment, cls: _low(lead.language),
+    "page_url": lambda lead, enrichment, cls: lead.page_url,
+    "company_size": lambda lead, enrichment, cls: enrichment.firmographics.employees,
+    "annual_revenue": lambda lead, enrichment, cls: lead.annual_revenue,
+}
+
+
+@lru_cache(maxsize=16)
+def _on_demand(read: frozenset[str]) -> tuple[tuple[str, Callable[..., Any]], ...]:
+    """The on-demand facts a rule set reads, found once per rule set (a frozenset
+    keeps its hash)."""
+    return tuple((key, _ON_DEMAND[key]) for key in sorted(read) if key in _ON_DEMAND)
+
+
+_OWNER_METHODS = {
+    "account_owner": "account_owner",
+    "opportunity_owner": "opportunity_owner",
+    "domain_owner": "domain_owner",
+}
 
 
 def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[str, Any]:
@@ -28,6 +68,66 @@ def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[st
         "product_interest": {p.strip().lower() for p in interest.split(",") if p.strip()},
         "country": enrichment.firmographics.country,
     }
+
+
+def _facts(
+    lead: Lead,
+    enrichment: Enrichment,
+    cls: Classification,
+    rules: RoutingRules,
+    arrival: datetime | None,
+) -> tuple[dict[str, Any], Score | None]:
+    facts = facts_of(lead, enrichment, cls)
+    idx = rules.index
+    for key, compute in _on_demand(idx.facts_read):
+        facts[key] = compute(lead, enrichment, cls)
+    if idx.seniority is not None:
+        facts["seniority"] = idx.seniority.of(lead.job_title)
+    if "submitted_within" in idx.facts_read:
+        facts["submitted_within"] = _within(rules, arrival)
+    score = None
+    if rules.score is not None:
+        score = rules.score.score(facts)
+        facts["score"], facts["score_band"] = score.points, score.band
+    return facts, score
+
+
+def _within(rules: RoutingRules, arrival: datetime | None) -> str | None:
+    if arrival is None:
+        return None
+    opening = next_opening(arrival, rules.default_hours)
+    return "business_hours" if opening == arrival else "after_hours"
+
+
+def _active(window: tuple[datetime | None, datetime | None], arrival: datetime | None) -> bool:
+    start, end = window
+    if arrival is None:
+        return False
+    return (start is None or arrival >= start) and (end is None or arrival < end)
+
+
+# a required field the enrichment found (the companies file, the CRM) is not missing
+_ENRICHED = {
+    "company": "company_name",
+    "company_size": "employees",
+    "industry": "industry",
+    "country": "country",
+    "state": "state",
+}
+
+
+def missing_fields(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> list[str]:
+    """The fields the rules require for this lead type that nobody knows."""
+    wanted = rules.required_fields.get(lead.lead_type)
+    if not wanted:
+        return []
+    firmo = enrichment.firmographics
+    return [
+        name
+        for name in wanted
+        if getattr(lead, name, None) in (None, "")
+        and getattr(firmo, _ENRICHED.get(name, ""), None) in (None, "")
+    ]
 
 
 def matches(cond: Condition, facts: dict[str, Any]) -> bool:
@@ -58,17 +158,50 @@ def _owner_for(rule: Rule, enrichment: Enrichment) -> str | None:
 
 
 def plan(
-    lead: Lead, enrichment: Enrichment, cls: Classification, rules: RoutingRules
+    lead: Lead,
+    enrichment: Enrichment,
+    cls: Classification,
+    rules: RoutingRules,
+    at: datetime | None = None,
 ) -> RoutingPlan:
-    facts = facts_of(lead, enrichment, cls)
+    """`at`: when the lead reached us, for time-boxed rules when the form gives no
+    `submitted_at`."""
+    arrival = lead.submitted_at or at
+    facts, score = _facts(lead, enrichment, cls, rules, arrival)
     reasons = list(cls.reasons)
+    scored: dict[str, Any] = {"company_domain": enrichment.company_domain}
+    if score is not None:
+        reasons.append(score.explain())
+        scored.update(score=score.points, score_band=score.band)
+    # a lead with spam signals goes where the spam rules say, not to a person's review
+    missing = [] if cls.spam else missing_fields(lead, enrichment, rules)
+    if missing:
+        return _review(lead, rules, missing, reasons, scored)
     compiled_rules, compiled_overrides = rules.compiled
+    windows = rules.index.windows
     for rule, checks in compiled_rules:
         if not checks_hold(checks, facts):
             continue
+        if windows and rule.id in windows and not _active(windows[rule.id], arrival):
+            continue
+        if rule.suppress is not None:
+            reasons.append(
+                f"Rule {rule.id}: suppressed ({rule.suppress.reason}); "
+                f"nurture track {rule.suppress.track}, no owner, no SLA"
+            )
+            return RoutingPlan(
+                rules_version=rules.version,
+                rule_ids=[rule.id],
+                team="",
+                sla_seconds=None,
+                reasons=reasons,
+                suppressed=True,
+                track=rule.suppress.track,
+                **scored,
+            )
         owner = None
         owner_team = None
-        if rule.owner:
+        if rule.owner and rule.owner != "domain_owner":
             owner = _owner_for(rule, enrichment)
             member = rules.member(owner) if owner else None
             if owner is None and "{owner_team}" not in rule.team:
@@ -110,9 +243,29 @@ def plan(
             owner_method=_OWNER_METHODS.get(rule.owner) if rule.owner else None,
             sla_seconds=sla,
             reasons=reasons,
+            **scored,
         )
     raise ValueError(
         f"rules version {rules.version}: no rule matched; end the rules with one that has no when:"
+    )
+
+
+def _review(
+    lead: Lead, rules: RoutingRules, missing: list[str], reasons: list[str], scored: dict[str, Any]
+) -> RoutingPlan:
+    """A lead without the fields its type requires goes to the review team, never lost."""
+    team, sla = rules.escalation.review_team, rules.review_sla_seconds()
+    reasons.append(
+        f"Rule {REQUIRED_FIELDS_RULE}: a {lead.lead_type.value} needs {', '.join(missing)} "
+        f"(required_fields) -> team {team} for a human look, SLA {describe_sla(sla)}"
+    )
+    return RoutingPlan(
+        rules_version=rules.version,
+        rule_ids=[REQUIRED_FIELDS_RULE],
+        team=team,
+        sla_seconds=sla,
+        reasons=reasons,
+        **scored,
     )
 
 

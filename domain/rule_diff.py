@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -33,19 +34,25 @@ class PlanView(BaseModel):
     team: str
     owner: str | None  # the direct owner; None when round-robin picks one
     sla_seconds: int | None
+    suppressed: bool = False
 
     @classmethod
     def of(cls, routing: RoutingPlan) -> PlanView:
-        return cls(
+        view = cls(
             owner=routing.preferred_owner,
             **routing.model_dump(include={"rules_version", "rule_ids", "team", "sla_seconds"}),
         )
+        if routing.suppressed:
+            view.team, view.suppressed = f"suppressed ({routing.track})", True
+        return view
 
     @property
     def rule(self) -> str:
         return self.rule_ids[0]
 
     def describe(self) -> str:
+        if self.suppressed:
+            return f"{'+'.join(self.rule_ids)} -> {self.team}, no owner, no SLA"
         who = self.owner or "round-robin"
         return f"{'+'.join(self.rule_ids)} -> {self.team} ({who}), SLA {describe_sla(self.sla_seconds)}"
 
@@ -114,9 +121,12 @@ class DiffReport(BaseModel):
             )
 
 
-def replan(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> PlanView:
-    """The plan `rules` make for a lead enriched as given (classification included)."""
-    return PlanView.of(plan(lead, enrichment, classify(lead, enrichment, rules), rules))
+def replan(
+    lead: Lead, enrichment: Enrichment, rules: RoutingRules, at: datetime | None = None
+) -> PlanView:
+    """The plan `rules` make for a lead enriched as given (classification included),
+    time-boxed rules judged at `at` (or the lead's `submitted_at`)."""
+    return PlanView.of(plan(lead, enrichment, classify(lead, enrichment, rules), rules, at))
 
 
 @dataclass
@@ -135,6 +145,7 @@ def simulate(
     *,
     source: str = "leads",
     id_key: str | None = None,
+    at: datetime | None = None,
 ) -> DiffReport:
     """Plan each submission (JSON Lines) under both rule sets, enriched the same way."""
     by_domain, by_name = index_accounts(directory.accounts)
@@ -153,8 +164,8 @@ def simulate(
         report.add(
             where,
             lead.lead_id,
-            replan(lead, enrichment, baseline),
-            replan(lead, enrichment, candidate),
+            replan(lead, enrichment, baseline, at),
+            replan(lead, enrichment, candidate, at),
         )
     return report
 
@@ -167,6 +178,7 @@ class PastLead:
     lead: Lead
     enrichment: Enrichment | None  # None: enrichment had failed; it routed on form data
     plan: RoutingPlan
+    arrived_at: datetime | None = None  # when it reached us: time-boxed rules judge it then
 
 
 def backtest(past: Iterable[PastLead], candidate: RoutingRules) -> DiffReport:
@@ -177,6 +189,7 @@ def backtest(past: Iterable[PastLead], candidate: RoutingRules) -> DiffReport:
         enrichment = item.enrichment or enrich(item.lead, None, None)
         before = PlanView.of(item.plan)
         versions.add(before.rules_version)
-        report.add(item.where, item.lead.lead_id, before, replan(item.lead, enrichment, candidate))
+        after = replan(item.lead, enrichment, candidate, item.arrived_at)
+        report.add(item.where, item.lead.lead_id, before, after)
     report.baseline = ", ".join(sorted(versions)) or "-"
     return report

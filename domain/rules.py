@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +21,11 @@ from pydantic import (
     model_validator,
 )
 
-from domain.models import Intent, LeadType, Tier
+from domain.conditions import Condition
+from domain.holidays import HolidayCalendar
+from domain.models import LeadType, Tier
+from domain.score import ScoreSpec
+from domain.seniority import Seniority, SeniorityMap, check_pattern
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|bd)\s*$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -49,6 +53,7 @@ class WorkingHours(_Strict):
     start: time = time(9, 0)
     end: time = time(17, 0)
     days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    holidays: HolidayCalendar | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -89,6 +94,7 @@ class HoursOverride(_Strict):
     start: time | None = None
     end: time | None = None
     days: list[int | str] | None = None
+    holidays: HolidayCalendar | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -159,35 +165,18 @@ class IntentLists(_Strict):
     low: list[LeadType]
 
 
-class Condition(_Strict):
-    """All given facts must hold. Lists mean "any of"."""
+class Suppress(_Strict):
+    """No owner and no SLA: the lead is recorded with the reason and its nurture track."""
 
-    spam: bool | None = None
-    is_customer: bool | None = None
-    has_open_opportunity: bool | None = None
-    has_account_owner: bool | None = None
-    named_account: bool | None = None
-    free_email: bool | None = None
-    lead_type: list[LeadType] | None = None
-    intent: list[Intent] | None = None
-    tier: list[Tier | Literal["unknown"]] | None = None
-    territory: list[str] | None = None
-    vertical: list[str] | None = None
-    product_interest: list[str] | None = None
-    country: list[str] | None = None
+    track: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
 
-    @cached_property
-    def checks(self) -> tuple[tuple[str, Any], ...]:
-        """The conditions that are set, lists as frozensets: what matching iterates."""
-        checks: list[tuple[str, Any]] = []
-        for key in type(self).model_fields:
-            wanted = getattr(self, key)
-            if wanted is None:
-                continue
-            if isinstance(wanted, list):
-                wanted = frozenset(w.lower() if key == "product_interest" else w for w in wanted)
-            checks.append((key, wanted))
-        return tuple(checks)
+
+class AccountRouting(_Strict):
+    """`owner: domain_owner`: another lead of the company open, or assigned within this
+    many days, keeps its owner."""
+
+    domain_owner_days: int = Field(default=30, ge=0)
 
 
 SlaSpec = str | int | dict[str, str | int | None] | None
@@ -203,11 +192,41 @@ class Rule(_Strict):
     id: str
     description: str = ""
     when: Condition = Field(default_factory=Condition)
-    team: str
+    team: str = ""
     team_without_territory: str | None = None
-    owner: Literal["account_owner", "opportunity_owner"] | None = None
+    owner: Literal["account_owner", "opportunity_owner", "domain_owner"] | None = None
     use_overrides: bool = False
-    sla: SlaSpec
+    sla: SlaSpec = None
+    suppress: Suppress | None = None
+    active_from: date | datetime | None = None
+    active_until: date | datetime | None = None
+
+    @model_validator(mode="after")
+    def _team_or_suppress(self) -> Rule:
+        if self.suppress is None and not self.team:
+            raise ValueError("a rule needs a team: (or suppress: with a track and a reason)")
+        if self.suppress is None and "sla" not in self.model_fields_set:
+            raise ValueError("a rule needs an sla: (a duration, a map by tier, or null)")
+        # (sla: null, as a serialized rule carries it, is no SLA: allowed)
+        if self.suppress is not None and (
+            self.team or self.owner or self.use_overrides or self.sla is not None
+        ):
+            raise ValueError("a suppress: rule assigns no one: leave out team, owner and sla")
+        return self
+
+    def window(self, zone: str) -> tuple[datetime | None, datetime | None]:
+        """When the rule is on: [from, until), dates read in `zone`; until a date means
+        through the end of that day."""
+        return _moment(self.active_from, zone, 0), _moment(self.active_until, zone, 1)
+
+
+def _moment(value: date | datetime | None, zone: str, days: int) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+    start = datetime.combine(value, time(0), ZoneInfo(zone))
+    return (start + timedelta(days=days)).astimezone(UTC)
 
 
 class Escalation(_Strict):
@@ -224,6 +243,9 @@ class RulesIndex:
     industry_vertical: dict[str, str] = field(default_factory=dict)
     rules: tuple[tuple[Rule, tuple[tuple[str, Any], ...]], ...] = ()
     overrides: tuple[tuple[Override, tuple[tuple[str, Any], ...]], ...] = ()
+    windows: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
+    facts_read: frozenset[str] = frozenset()
+    seniority: SeniorityMap | None = None
 
 
 class RoutingRules(_Strict):
@@ -236,8 +258,20 @@ class RoutingRules(_Strict):
     verticals: dict[str, list[str]] = Field(default_factory=dict)
     overrides: list[Override] = Field(default_factory=list)
     escalation: Escalation = Field(default_factory=Escalation)
+    score: ScoreSpec | None = None
+    required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
+    seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
+    account_routing: AccountRouting = Field(default_factory=AccountRouting)
     rules: list[Rule] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
+
+    @field_validator("seniority")
+    @classmethod
+    def _patterns(cls, value: dict[Seniority, list[str]]) -> dict[Seniority, list[str]]:
+        for patterns in value.values():
+            for pattern in patterns:
+                check_pattern(pattern)
+        return value
 
     @cached_property
     def index(self) -> RulesIndex:
@@ -259,6 +293,12 @@ class RoutingRules(_Strict):
                 idx.industry_vertical[_norm(industry)] = vertical
         idx.rules = tuple((rule, rule.when.checks) for rule in self.rules)
         idx.overrides = tuple((o, o.when.checks) for o in self.overrides)
+        zone = self.default_hours.timezone
+        idx.windows = {r.id: r.window(zone) for r in self.rules if r.active_from or r.active_until}
+        read = [r.when.facts_read for r in self.rules] + [o.when.facts_read for o in self.overrides]
+        idx.facts_read = frozenset().union(*read) | set(self.score.points if self.score else ())
+        if "seniority" in idx.facts_read:
+            idx.seniority = SeniorityMap({k.value: v for k, v in self.seniority.items()})
         return idx
 
     @property
@@ -280,6 +320,11 @@ class RoutingRules(_Strict):
 
     def hours_of_team(self, team_id: str) -> WorkingHours:
         return self.index.hours.get(team_id, self.default_hours)
+
+    def holiday_calendars(self) -> list[HolidayCalendar]:
+        """Every holiday calendar a deadline of these rules may read."""
+        every = [self.default_hours, *self.index.hours.values()]
+        return [hours.holidays for hours in every if hours.holidays is not None]
 
     def hours_of_member(self, owner_id: str) -> WorkingHours:
         team = self.team_of(owner_id)

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import datetime
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from domain.crm import check_identities
+from domain.conditions import Condition
+from domain.models import Lead
 from domain.rules import (
     TEMPLATE_FIELDS,
-    Condition,
     RoutingRules,
     Rule,
     RulesError,
@@ -99,18 +101,22 @@ def check_references(rules: RoutingRules) -> list[str]:
         problems.append(f"escalation.review_team: no team {rules.escalation.review_team!r}")
     for i, rule in enumerate(rules.rules):
         where = f"rules[{i}] ({rule.id})"
-        problems += _check_team_template(rules, rule.team, f"{where}.team", territory_ids, rule)
+        if rule.suppress is None:
+            problems += _check_team_template(rules, rule.team, f"{where}.team", territory_ids, rule)
         if rule.team_without_territory and not rules.has_team(rule.team_without_territory):
             problems.append(
                 f"{where}.team_without_territory: no team {rule.team_without_territory!r}"
             )
         problems += _check_sla(rules, rule.sla, f"{where}.sla")
         problems += _check_condition(rules, rule.when, f"{where}.when", territory_ids)
-    if rules.rules and rules.rules[-1].when != Condition():
+    last = rules.rules[-1] if rules.rules else None
+    if last is not None and (last.when != Condition() or last.active_from or last.active_until):
         problems.append(
-            f"rules[{len(rules.rules) - 1}] ({rules.rules[-1].id}).when: the last rule must match "
-            "every lead (leave out when:), so no lead is left without a team"
+            f"rules[{len(rules.rules) - 1}] ({last.id}).when: the last rule must match "
+            "every lead at any time (leave out when:, active_from and active_until), "
+            "so no lead is left without a team"
         )
+    problems += check_policy(rules)
     for i, override in enumerate(rules.overrides):
         if not rules.has_team(override.team):
             problems.append(f"overrides[{i}].team: no team {override.team!r}")
@@ -150,6 +156,8 @@ def _check_team_template(
     if bad:
         return [f"{where}: unknown placeholder {{{bad[0]}}} (use {{territory}} or {{owner_team}})"]
     if "owner_team" in names:
+        if rule.owner == "domain_owner":
+            return [f"{where}: {{owner_team}} cannot follow owner: domain_owner (name a team)"]
         return [] if rule.owner else [f"{where}: {{owner_team}} needs an owner: on the rule"]
     if "territory" in names:
         wanted = [team.format(territory=t) for t in territories]
@@ -185,3 +193,57 @@ def _check_condition(
         if v not in rules.verticals:
             problems.append(f"{where}.vertical: no vertical {v!r}")
     return problems
+
+
+_NOT_REQUIRABLE = {"lead_id", "email", "email_domain", "warnings", "lead_type", "source"}
+
+
+def check_policy(rules: RoutingRules) -> list[str]:
+    """The score, required fields and time-boxed rules: names that must exist, windows
+    that must be in order."""
+    problems = []
+    fields = [f for f in Lead.model_fields if f not in _NOT_REQUIRABLE]
+    for lead_type, names in rules.required_fields.items():
+        for name in names:
+            if name not in fields:
+                problems.append(
+                    f"required_fields.{lead_type.value}: {name!r} is not a lead field "
+                    f"(use {', '.join(fields)})"
+                )
+    bands = {*rules.score.bands, rules.score.below_bands} if rules.score else set()
+    for i, rule in enumerate(rules.rules):
+        where = f"rules[{i}] ({rule.id})"
+        problems += _check_score_use(rule.when, f"{where}.when", bands, rules)
+        start, end = rule.window(rules.default_hours.timezone)
+        if start and end and end <= start:
+            problems.append(f"{where}.active_until: must be after active_from")
+    for i, override in enumerate(rules.overrides):
+        problems += _check_score_use(override.when, f"overrides[{i}].when", bands, rules)
+    return problems
+
+
+def _check_score_use(
+    cond: Condition, where: str, bands: set[str], rules: RoutingRules
+) -> list[str]:
+    if rules.score is None and (cond.score is not None or cond.score_band is not None):
+        key = "score" if cond.score is not None else "score_band"
+        return [f"{where}.{key}: there is no score: section to compute it"]
+    return [
+        f"{where}.score_band: no band {b!r} (bands: {', '.join(sorted(bands))})"
+        for b in cond.score_band or []
+        if b not in bands
+    ]
+
+
+def window_warnings(rules: RoutingRules, now: datetime) -> list[str]:
+    """Time-boxed rules that are over or not yet on at `now` (valid, but worth a look)."""
+    warnings = []
+    for i, rule in enumerate(rules.rules):
+        start, end = rule.window(rules.default_hours.timezone)
+        if end is not None and now >= end:
+            warnings.append(
+                f"rules[{i}] ({rule.id}): expired at {end.isoformat()}; it matches no lead"
+            )
+        elif start is not None and now < start:
+            warnings.append(f"rules[{i}] ({rule.id}): not active until {start.isoformat()}")
+    return warnings

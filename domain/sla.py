@@ -16,6 +16,11 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _working(day: date, hours: WorkingHours) -> bool:
+    calendar = hours.holidays
+    return day.weekday() in hours.days and (calendar is None or not calendar.covers(day))
+
+
 def _window(day: date, hours: WorkingHours) -> tuple[datetime, datetime]:
     tz = _zone(hours.timezone)
     start = datetime.combine(day, hours.start, tz).astimezone(UTC)
@@ -31,8 +36,8 @@ def business_deadline(
 ) -> datetime:
     """When `seconds` of working time will have passed since `start` (UTC, aware).
 
-    A lead that arrives after hours or on a weekend starts its clock when the
-    working day opens.
+    A lead that arrives after hours, on a weekend or on a holiday (the schedule's
+    calendar, or `holidays`) starts its clock when the working day opens.
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
@@ -40,7 +45,7 @@ def business_deadline(
     remaining = float(seconds)
     day = cursor.astimezone(_zone(hours.timezone)).date()
     for _ in range(_MAX_DAYS):
-        if day.weekday() in hours.days and day not in holidays:
+        if _working(day, hours) and day not in holidays:
             open_at, close_at = _window(day, hours)
             begin = max(cursor, open_at)
             if begin < close_at:
@@ -58,7 +63,7 @@ def next_opening(start: datetime, hours: WorkingHours) -> datetime:
     cursor = start.astimezone(UTC)
     day = cursor.astimezone(_zone(hours.timezone)).date()
     for _ in range(_MAX_DAYS):
-        if day.weekday() in hours.days:
+        if _working(day, hours):
             open_at, close_at = _window(day, hours)
             if cursor < close_at:
                 return max(cursor, open_at)

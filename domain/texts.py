@@ -24,6 +24,8 @@ TRIAL_ACTIVATED = "Trial activated: routed again as a demo request"
 def route_summary(routing: RoutingPlan) -> str:
     """What the assign step will do, in the words of the rule that decided it."""
     rule = ", ".join(routing.rule_ids)
+    if routing.suppressed:
+        return f"suppressed by rule {rule}: nurture track {routing.track}, no owner, no SLA"
     sla = describe_sla(routing.sla_seconds)
     if routing.preferred_owner:
         method = (routing.owner_method or "direct owner").replace("_", " ")
@@ -130,6 +132,11 @@ def details(life: LeadLife) -> str:
     cls = life.classification
     tier = cls.tier.value if cls and cls.tier else "tier unknown"
     head = f"**{life.status.value}** · {life.lead.lead_type.value} · {tier}"
+    plan = life.plan
+    if plan is not None and plan.score is not None:
+        head += f" · score {plan.score} ({plan.score_band})"
+    if plan is not None and plan.suppressed:
+        head += f" · nurture track {plan.track}"
     if life.action is not None:
         head += f" · {life.action.action.value} by {life.action.owner_id}"
     due = (
@@ -167,7 +174,9 @@ def describe_state(state: LeadState) -> list[str]:
     """Lines a person reads in the terminal."""
     due = f"{state.sla_due_at:%Y-%m-%d %H:%M} UTC" if state.sla_due_at else "-"
     lines = [
-        f"lead {state.lead_id}: {state.status.value}",
+        f"lead {state.lead_id}: {state.status.value}"
+        + (f" (nurture track {state.track})" if state.track else "")
+        + (f" · score {state.score} ({state.score_band})" if state.score is not None else ""),
         f"  owner {state.owner or '-'} · team {state.team or '-'} · tier {state.tier or '-'}",
         f"  SLA due {due} · escalation level {state.escalation_level} · "
         f"rules {state.rules_version} {','.join(state.rule_ids)}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +21,26 @@ from domain.rules_check import load_rules_text
 from starter.runtime.settings import DEFAULT_RULES
 from tests.helpers import RouteFn, RulesWith
 
+# The policy as shipped before 2026.12.0 (score, fit x intent, required fields...): the
+# policy tests route with it, proving a rules file valid then still routes as it did.
+# tests/domain/test_policy_2026_12.py covers the shipped default.
+PREVIOUS_RULES = Path(__file__).parent / "data" / "rules-2026.11.1.yaml"
+
 
 @pytest.fixture(scope="session")
 def rules() -> RoutingRules:
+    return load_rules_file(PREVIOUS_RULES)
+
+
+@pytest.fixture(scope="session")
+def shipped_rules() -> RoutingRules:
+    """The default policy, what the edges (route, roster, up) use without --rules."""
     return load_rules_file(DEFAULT_RULES)
 
 
 @pytest.fixture(scope="session")
 def rules_text() -> str:
-    return DEFAULT_RULES.read_text(encoding="utf-8")
+    return PREVIOUS_RULES.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.crm import CrmSync
     from domain.crm_life import crm_synced
     from domain.enrich import enrich
+    from domain.holidays import build_calendars
     from domain.lifecycle import (
         FirstAction,
         LeadLife,
@@ -58,6 +59,7 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_attempts=8,
 )
 NOTIFY_GRACE = timedelta(seconds=30)
+SUPPRESS_PATCH = "suppress-outcome"  # a suppressed lead makes no assignment
 
 
 @workflow.defn
@@ -86,11 +88,18 @@ class LeadRoutingWorkflow:
     @workflow.run
     async def run(self, submission: Submission) -> Outcome:
         self._publish()
+        lead = submission.lead
+        self._life.arrived_at = lead.submitted_at or submission.received_at or workflow.now()
         rules, enrichment = await asyncio.gather(self._load_rules(), self._enrich())
         first = lead_life.route(self._life, rules, enrichment)
         assert self._life.plan is not None
         # the decision, as it was made, where backtests (and people, in the UI's Memo) read it
         workflow.upsert_memo({"routing": self._life.plan.model_dump(mode="json")})
+        if self._life.plan.suppressed and workflow.patched(SUPPRESS_PATCH):
+            # no owner, no SLA: the lead is recorded on its nurture track and ends here
+            self._outcome = lead_life.suppress(self._life, workflow.now())
+            self._publish()
+            return self._outcome
         assignment = await self._assign(first)
         self._handed_over(lead_life.first_assigned(self._life, assignment, workflow.now()))
         while self._life.action is None:
@@ -235,12 +244,17 @@ class LeadRoutingWorkflow:
     # Activities: the only place that names them
 
     async def _load_rules(self) -> RoutingRules:
-        return await workflow.execute_local_activity_method(
+        rules = await workflow.execute_local_activity_method(
             RulesActivities.load_rules,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=KEEP_TRYING,
             summary=texts.LOAD_RULES,
         )
+        # the holidays library reads its translations when it builds a calendar: done
+        # here, unrestricted, so no deadline builds one inside the sandbox (no command)
+        with workflow.unsafe.sandbox_unrestricted():
+            build_calendars(rules.holiday_calendars())
+        return rules
 
     async def _enrich(self) -> Enrichment:
         lead = self._life.lead

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
+from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, bindparam, or_, text
 from sqlmodel import col, select, update
 
 from activities.database.analytics import write_facts
@@ -34,6 +35,20 @@ _LEDGER_ROW = select(AssignmentRow).where(
     col(AssignmentRow.step) == bindparam("b_step"),
 )
 _INSERT_ASSIGNMENT = AssignmentRow.__table__.insert()  # type: ignore[attr-defined]
+_LATEST_OF_COMPANY = (
+    select(AssignmentRow.lead_id, AssignmentRow.owner_id)
+    .where(
+        col(AssignmentRow.company_domain) == bindparam("b_domain"),
+        col(AssignmentRow.lead_id) != bindparam("b_lead"),
+        col(AssignmentRow.owner_id).is_not(None),
+        or_(
+            col(AssignmentRow.released).is_(False),
+            col(AssignmentRow.created_at) >= bindparam("b_since"),
+        ),
+    )
+    .order_by(col(AssignmentRow.id).desc())
+    .limit(1)
+)
 
 
 class Roster:
@@ -73,11 +88,13 @@ class Roster:
             if existing is not None:
                 return existing
             state = _load_state(conn)
+            if plan.owner_method == "domain_owner" and plan.company_domain:
+                _load_company(conn, state, plan.company_domain, lead_id, rules)
             before = {k: (v.open_leads, v.away) for k, v in state.owners.items()}
             rr_before = {t: dict(m) for t, m in state.rr.items()}
-            result = choose_owner(plan, rules, state, exclude=exclude, teams=teams)
+            result = choose_owner(plan, rules, state, exclude=exclude, teams=teams, lead_id=lead_id)
             _save_state(conn, state, before, rr_before)
-            _record_assignment(conn, lead_id, step, result)
+            _record_assignment(conn, lead_id, step, result, plan.company_domain)
             return result
 
         return await self._tx.write(work)
@@ -140,7 +157,27 @@ def _recorded(conn: Connection, lead_id: str, step: int) -> Assignment | None:
     return Assignment.model_validate(json.loads(row.decision_json)) if row else None
 
 
-def _record_assignment(conn: Connection, lead_id: str, step: int, assignment: Assignment) -> None:
+def _load_company(
+    conn: Connection, state: RosterState, domain: str, lead_id: str, rules: RoutingRules
+) -> None:
+    """The company's latest other lead still open, or assigned within the rules' days.
+    Read under the roster's write lock: two leads of one company arriving together
+    are assigned one after the other, and the second sees the first."""
+    since = now() - timedelta(days=rules.account_routing.domain_owner_days)
+    row = conn.execute(
+        _LATEST_OF_COMPANY, {"b_domain": domain, "b_lead": lead_id, "b_since": since}
+    ).first()
+    if row is not None:
+        state.domains[domain] = (row.lead_id, row.owner_id)
+
+
+def _record_assignment(
+    conn: Connection,
+    lead_id: str,
+    step: int,
+    assignment: Assignment,
+    company_domain: str | None = None,
+) -> None:
     """The ledger row for (lead, step); a lead with no owner holds nothing to release."""
     conn.execute(
         _INSERT_ASSIGNMENT,
@@ -153,6 +190,7 @@ def _record_assignment(conn: Connection, lead_id: str, step: int, assignment: As
             "decision_json": assignment.model_dump_json(),
             "released": assignment.owner is None,
             "created_at": now(),
+            "company_domain": company_domain,
         },
     )
 

@@ -55,6 +55,7 @@ class AssignmentRow(SQLModel, table=True):
     decision_json: str
     released: bool = False
     created_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+    company_domain: str | None = Field(default=None, index=True)  # owner: domain_owner
 
 
 class NotificationRow(SQLModel, table=True):

@@ -4,6 +4,7 @@ change to them would change, without Temporal and without writing anything."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -67,7 +68,12 @@ def route(
     except CatalogError as exc:
         raise fail(str(exc)) from None
     router = BatchRouter(
-        routing_rules, directory, account_list, state, id_key=settings.routing.id_key
+        routing_rules,
+        directory,
+        account_list,
+        state,
+        id_key=settings.routing.id_key,
+        now=datetime.now(UTC),
     )
     try:
         source = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
@@ -100,7 +106,11 @@ def rules_check(
     ] = None,
 ) -> None:
     """Validate a rules file and print its version, or every problem with its key."""
+    from domain.rules_check import window_warnings
+
     routing_rules = rules_from(file)
+    for warning in window_warnings(routing_rules, datetime.now(UTC)):
+        err.print(f"[yellow]warning[/yellow] {file or 'rules'}: {warning}")
     members = sum(len(t.members) for t in routing_rules.teams)
     typer.echo(
         f"ok: version {routing_rules.version}, {len(routing_rules.rules)} rules, "
@@ -149,7 +159,15 @@ def simulate_command(
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"{exc.filename}: cannot read: {exc.strerror}") from None
-    report = simulate(lines, old, new, directory, source=str(leads), id_key=settings.routing.id_key)
+    report = simulate(
+        lines,
+        old,
+        new,
+        directory,
+        source=str(leads),
+        id_key=settings.routing.id_key,
+        at=datetime.now(UTC),
+    )
     _print(report, as_json, show, what="leads")
 
 
@@ -212,7 +230,8 @@ def backtest_command(
             problems.append(f"{lead.path}: no routing decision recorded yet")
             continue
         first = lead.plan
-        past.append(PastLead(str(lead.path), lead.submission.lead, lead.enrichment, first))
+        arrived = lead.submission.lead.submitted_at or lead.submission.received_at
+        past.append(PastLead(str(lead.path), lead.submission.lead, lead.enrichment, first, arrived))
     report = backtest(past, new)
     report.skipped += problems
     _print(report, as_json, show, what="past leads")

@@ -131,3 +131,35 @@ async def test_state_survives_reopening_the_file(tmp_path: Path, rules: RoutingR
         assert await reopened.roster.assign("lead-1", 0, plan_for(), rules) == result
     finally:
         await reopened.close()
+
+
+async def test_two_leads_of_one_company_at_once_end_with_one_owner(
+    database: Database, rules: RoutingRules
+) -> None:
+    """owner: domain_owner, decided inside the roster's write transaction."""
+    same_company = plan_for().model_copy(
+        update={"owner_method": "domain_owner", "company_domain": "acme.com"}
+    )
+    results = await asyncio.gather(
+        *(database.roster.assign(f"lead-{i}", 0, same_company, rules) for i in range(6))
+    )
+    assert len({r.owner for r in results}) == 1, results
+    assert sorted(r.method for r in results) == ["domain_owner"] * 5 + ["round_robin"]
+    kept = next(r for r in results if r.method == "domain_owner")
+    assert f"kept with {results[0].owner}" in kept.reasons[0]
+    # another company, or a plan without domain_owner, round-robins as before
+    other = await database.roster.assign(
+        "lead-x", 0, same_company.model_copy(update={"company_domain": "globex.com"}), rules
+    )
+    assert other.method == "round_robin"
+
+
+async def test_an_away_company_owner_is_not_kept(database: Database, rules: RoutingRules) -> None:
+    same_company = plan_for().model_copy(
+        update={"owner_method": "domain_owner", "company_domain": "acme.com"}
+    )
+    first = await database.roster.assign("lead-1", 0, same_company, rules)
+    assert first.owner is not None
+    await database.roster.set_away(first.owner, True)
+    second = await database.roster.assign("lead-2", 0, same_company, rules)
+    assert second.owner != first.owner and second.method == "round_robin"

@@ -31,7 +31,7 @@ from workflows.client import lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
-TERMINAL = ("actioned", "unowned_review")
+TERMINAL = ("actioned", "unowned_review", "suppressed")  # suppressed: no owner by design
 
 
 def fast_rules(sla: str = "3s") -> str:
@@ -43,7 +43,7 @@ def fast_rules(sla: str = "3s") -> str:
         for member in team["members"]:
             member.pop("hours", None)
     for rule in data["rules"]:
-        if rule["sla"] is not None:
+        if rule.get("sla") is not None:  # a suppress rule has none
             rule["sla"] = sla
     data["escalation"]["review_sla"] = sla
     return yaml.safe_dump(data, sort_keys=False)
@@ -184,6 +184,7 @@ async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
         "completed": sum(statuses[s] for s in TERMINAL),
         "actioned": statuses["actioned"],
         "unowned_review": statuses["unowned_review"],
+        "suppressed": statuses["suppressed"],
         "lost": len([s for s in states.values() if s.status.value not in TERMINAL]),
         "double_assigned": double,
         "ledger_mismatch": mismatched,

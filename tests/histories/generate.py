@@ -226,6 +226,12 @@ async def after_hours_arrival(lab: Lab) -> LeadHandle:
     return handle
 
 
+async def suppressed(lab: Lab) -> LeadHandle:
+    """Low fit and low intent: no owner, no SLA, the workflow ends on its nurture track."""
+    return await lab.submit({"email": "reader@ipanema.com.br", "lead_type": "newsletter",
+                             "country": "Brazil"})  # fmt: skip
+
+
 PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "first-action-in-time": (first_action_in_time, None),
     "escalation-level-1": (escalated(1), None),
@@ -244,6 +250,7 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "in-flight-waiting": (in_flight_waiting, None),
     "crm-hubspot-escalation": (crm_escalation, crm_rules(ids=True)),
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
+    "suppressed": (suppressed, None),
 }
 
 

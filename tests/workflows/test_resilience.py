@@ -163,11 +163,15 @@ def _consistent(state: LeadState) -> None:
         assert state.owner is None, state
     if state.status is LeadStatus.waiting_first_action:
         assert state.sla_due_at is not None, state
+    if state.status is LeadStatus.suppressed:
+        assert state.owner is None and state.sla_due_at is None, state
 
 
 async def _drive(lab_: Lab, handle: LeadHandle, rng: random.Random) -> LeadState:
     state = await lab_.routed(handle)
     _consistent(state)
+    if state.status is LeadStatus.suppressed:  # low fit, low intent: closed, on a nurture track
+        return state
     for _ in range(rng.randrange(0, 6)):
         roll = rng.random()
         if state.status is LeadStatus.unowned_review or roll < 0.1:
@@ -244,9 +248,9 @@ async def test_no_lead_ever_ends_unowned_over_random_timings(lab: LabFactory) ->
     assert counts[LeadStatus.routing] == 0
     for final in finals:
         assert (
-            final.status is LeadStatus.actioned
+            final.status in (LeadStatus.actioned, LeadStatus.unowned_review)
             or final.owner is not None
-            or (final.status is LeadStatus.unowned_review)
+            or (final.status is LeadStatus.suppressed and final.decisions[-1].reasons)
         ), final
     # the ledger and the load agree: each owner's open leads are the unreleased assignments
     async with lab_.store.engine.connect() as conn:
@@ -258,6 +262,8 @@ async def test_no_lead_ever_ends_unowned_over_random_timings(lab: LabFactory) ->
             held[row.owner_id] = held.get(row.owner_id, 0) + 1
             per_lead[row.lead_id] = per_lead.get(row.lead_id, 0) + 1
     assert all(n == 1 for n in per_lead.values()), "a lead is held by two owners at once"
+    suppressed = {f.lead_id for f in finals if f.status is LeadStatus.suppressed}
+    assert suppressed.isdisjoint(row.lead_id for row in rows), "a suppressed lead was assigned"
     state = await lab_.store.roster.load_state()
     loads = {o: s.open_leads for o, s in state.owners.items() if s.open_leads}
     assert loads == held

@@ -23,8 +23,8 @@ BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 
 async def routed_lead(app: Api) -> dict[str, Any]:
     email = unique_email("buyer")
-    payload = {"email": email, "lead_type": "demo_request", "company_size": 350,
-               "country": "US", "state": "NY"}  # fmt: skip
+    payload = {"email": email, "lead_type": "demo_request", "company": "Buyer Inc",
+               "company_size": 350, "country": "US", "state": "NY"}  # fmt: skip
     response = await app.forms(payload)
     assert response.status_code == 202, response.text
     state = await app.routed(lead_id_of(email))

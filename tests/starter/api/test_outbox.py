@@ -23,8 +23,8 @@ LEADS = 10
 
 
 def demo(email: str) -> dict[str, Any]:
-    return {"email": email, "lead_type": "demo_request", "company_size": 250,
-            "country": "US", "state": "NY"}  # fmt: skip
+    return {"email": email, "lead_type": "demo_request", "company": "Outage Inc",
+            "company_size": 250, "country": "US", "state": "NY"}  # fmt: skip
 
 
 async def test_leads_posted_during_an_outage_route_exactly_once_after_it(

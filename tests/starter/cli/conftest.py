@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from starter.replay.history import read_history, recorded_lead
+from starter.replay.history import RecordedLead, recorded_leads
 
 CORPUS = Path(__file__).parents[2] / "histories"
+# the policy most of the corpus was recorded with (the suppressed lead recorded 2026.12.0)
+RECORDED_VERSION = "2026.11.1"
 RulesFile = Callable[..., Path]
 
 
-def recorded_rules() -> dict[str, Any]:
-    path = CORPUS / "first-action-in-time.json.gz"
-    lead = asyncio.run(recorded_lead(path, read_history(path)))
+@cache
+def corpus_leads() -> tuple[RecordedLead, ...]:
+    leads, problems = asyncio.run(recorded_leads(sorted(CORPUS.glob("*.json.gz"))))
+    assert problems == []
+    return tuple(leads)
+
+
+def corpus_of(version: str) -> list[Path]:
+    """The corpus's histories whose lead started with rules `version`."""
+    return [lead.path for lead in corpus_leads() if lead.rules and lead.rules.version == version]
+
+
+def recorded_rules(version: str = RECORDED_VERSION) -> dict[str, Any]:
+    lead = next(lead for lead in corpus_leads() if lead.rules and lead.rules.version == version)
     assert lead.rules is not None
     return lead.rules.model_dump(mode="json")
 
@@ -29,10 +43,14 @@ def rule(data: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def rules_file(tmp_path: Path) -> RulesFile:
-    """Write the recorded rules, changed by `change`, to a YAML file."""
+    """Write the rules the corpus recorded (`version`), changed by `change`, to a YAML file."""
 
-    def write(name: str, change: Callable[[dict[str, Any]], None] | None = None) -> Path:
-        data = recorded_rules()
+    def write(
+        name: str,
+        change: Callable[[dict[str, Any]], None] | None = None,
+        version: str = RECORDED_VERSION,
+    ) -> Path:
+        data = recorded_rules(version)
         if change is not None:
             change(data)
         path = tmp_path / name

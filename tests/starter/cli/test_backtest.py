@@ -10,7 +10,7 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from starter.cli.main import app
-from tests.starter.cli.conftest import CORPUS, RulesFile, rule
+from tests.starter.cli.conftest import CORPUS, RECORDED_VERSION, RulesFile, corpus_of, rule
 
 
 def backtest(*args: str) -> Result:
@@ -24,12 +24,35 @@ def report_of(result: Result) -> dict[str, Any]:
 
 def test_the_recorded_rules_change_nothing(rules_file: RulesFile) -> None:
     # account-owner and existing-customer matched CRM accounts that exist in no database
-    # now: only the enrichment recorded in their histories can plan them as they were
-    report = report_of(backtest("--rules", str(rules_file("same.yaml")), str(CORPUS), "--json"))
-    assert report["leads"] == 17 and report["skipped"] == []
-    assert report["baseline"] == report["candidate"] == "2026.11.1"
-    assert (report["changed"], report["team"], report["owner"], report["sla"]) == (0, 0, 0, 0)
-    assert report["changes"] == []
+    # now: only the enrichment recorded in their histories can plan them as they were.
+    # The corpus holds leads of two policies: each is backtested with the rules it recorded.
+    by_version = {version: corpus_of(version) for version in ("2026.11.1", "2026.12.0")}
+    assert [len(paths) for paths in by_version.values()] == [17, 1]
+    assert sum(map(len, by_version.values())) == len(list(CORPUS.glob("*.json.gz")))
+    for version, paths in by_version.items():
+        same = rules_file(f"same-{version}.yaml", version=version)
+        report = report_of(backtest("--rules", str(same), *map(str, paths), "--json"))
+        assert report["leads"] == len(paths) and report["skipped"] == []
+        assert report["baseline"] == report["candidate"] == version
+        assert (report["changed"], report["team"], report["owner"], report["sla"]) == (0, 0, 0, 0)
+        assert report["changes"] == []
+
+
+def test_older_rules_over_a_suppressed_lead_name_the_change(rules_file: RulesFile) -> None:
+    old = rules_file("old.yaml")  # 2026.11.1 knew no fit x intent matrix
+    result = backtest("--rules", str(old), str(CORPUS / "suppressed.json.gz"))
+    assert result.exit_code == 0, result.output
+    assert "rules 2026.12.0 -> 2026.11.1 over 1 past leads: 1 would change" in result.stdout
+    assert (
+        "was low-fit-low-intent -> suppressed (nurture-newsletter), no owner, no SLA"
+        in result.stdout
+    )
+    assert "now low-intent-nurture -> growth-nurture (round-robin), SLA 8h" in result.stdout
+
+
+def past() -> list[str]:
+    """The corpus's leads routed by 2026.11.1, which the hand-checked change starts from."""
+    return [str(path) for path in corpus_of(RECORDED_VERSION)]
 
 
 def change_policy(data: dict[str, Any]) -> None:
@@ -42,7 +65,7 @@ def change_policy(data: dict[str, Any]) -> None:
 
 def test_a_policy_change_hand_checked(rules_file: RulesFile) -> None:
     new = rules_file("new.yaml", change_policy)
-    report = report_of(backtest("--rules", str(new), str(CORPUS), "--json"))
+    report = report_of(backtest("--rules", str(new), *past(), "--json"))
 
     # eleven mid-market leads (two of them HubSpot-synced): 15 -> 10 min. The 4,000-employee hospital is mid-market now,
     # still sent to the healthcare vertical but on the mid-market SLA (5 -> 10 min).
@@ -80,7 +103,7 @@ def test_a_policy_change_hand_checked(rules_file: RulesFile) -> None:
 
 def test_the_table_names_each_change(rules_file: RulesFile) -> None:
     new = rules_file("new.yaml", change_policy)
-    result = backtest("--rules", str(new), str(CORPUS), "--show", "10")
+    result = backtest("--rules", str(new), *past(), "--show", "10")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert (

@@ -65,8 +65,9 @@ def stored_accounts(database: Path) -> dict[str, Account]:
     return {a.domain: a for a in asyncio.run(read())}
 
 
-ENTERPRISE_WEST = {"email": "ana@acme.com", "lead_type": "demo_request", "company_size": 5000,
-                   "country": "US", "state": "CA"}  # fmt: skip
+# a demo request names its company: the default policy sends one without it to review
+ENTERPRISE_WEST = {"email": "ana@acme.com", "lead_type": "demo_request", "company": "Acme",
+                   "company_size": 5000, "country": "US", "state": "CA"}  # fmt: skip
 WEBINAR = {"email": "bo@initech.io", "lead_type": "webinar", "company_size": 20}
 PARTNER = {"email": "cy@globex.de", "lead_type": "partner_inquiry"}
 
@@ -245,7 +246,10 @@ def roster_json() -> dict[str, Any]:
     return data
 
 
-def test_roster_json_lists_teams_members_and_fallbacks(workdir: Path, rules: RoutingRules) -> None:
+def test_roster_json_lists_teams_members_and_fallbacks(
+    workdir: Path, shipped_rules: RoutingRules
+) -> None:
+    rules = shipped_rules
     data = roster_json()
     assert data["rules_version"] == rules.version
     assert [t["id"] for t in data["teams"]] == [t.id for t in rules.teams]

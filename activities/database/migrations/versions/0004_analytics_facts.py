@@ -1,7 +1,7 @@
 """Analytics facts: one row per lead (lead_facts) and per step (lead_steps).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-01-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,105 @@
+"""A rule's `when:`: the facts a lead must have for the rule to match.
+
+Every condition is compiled once into `(fact, wanted)` pairs (`Condition.checks`) that the
+planner tests with `fact in wanted` (or `is` for yes-or-no facts): plain values become
+frozensets, ranges and URL patterns set-like matchers (`domain.matchers`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from domain.matchers import RangeSet, UrlPatterns
+from domain.models import Fit, Intent, LeadType, Tier
+from domain.seniority import Seniority
+
+# the words RevOps playbooks use for fit, next to the classifier's own
+FIT_WORDS = {"high": Fit.strong, "low": Fit.weak}
+# what the form or its URL says: text facts rules and the score may read
+FORM_FACTS = ("source", "utm_source", "utm_medium", "utm_campaign", "form_id", "language")
+# text facts compared case-insensitively
+LOWERED = frozenset({"product_interest", *FORM_FACTS})
+# facts computed only when some rule (or the score) reads them
+ON_DEMAND = frozenset({"seniority", "submitted_within", "score", "score_band"})
+
+
+class Condition(BaseModel):
+    """All given facts must hold. Lists mean "any of"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spam: bool | None = None
+    is_customer: bool | None = None
+    has_open_opportunity: bool | None = None
+    has_account_owner: bool | None = None
+    named_account: bool | None = None
+    free_email: bool | None = None
+    lead_type: list[LeadType] | None = None
+    intent: list[Intent] | None = None
+    tier: list[Tier | Literal["unknown"]] | None = None
+    territory: list[str] | None = None
+    vertical: list[str] | None = None
+    product_interest: list[str] | None = None
+    country: list[str] | None = None
+    fit: list[Fit] | None = None
+    score_band: list[str] | None = None
+    score: list[str] | None = None
+    seniority: list[Seniority] | None = None
+    company_size: list[str] | None = None
+    annual_revenue: list[str] | None = None
+    source: list[str] | None = None
+    utm_source: list[str] | None = None
+    utm_medium: list[str] | None = None
+    utm_campaign: list[str] | None = None
+    form_id: list[str] | None = None
+    page_url: list[str] | None = None
+    language: list[str] | None = None
+    submitted_within: Literal["business_hours", "after_hours"] | None = None
+
+    @field_validator("fit", mode="before")
+    @classmethod
+    def _fit_words(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [FIT_WORDS.get(v, v) if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator(
+        "score", "company_size", "annual_revenue", "page_url", "source", "utm_source",
+        "utm_medium", "utm_campaign", "form_id", "language", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+    @field_validator("score", "company_size", "annual_revenue")
+    @classmethod
+    def _ranges(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            RangeSet([str(v) for v in value])
+        return value
+
+    @cached_property
+    def checks(self) -> tuple[tuple[str, Any], ...]:
+        """The conditions that are set, compiled: what matching iterates."""
+        checks: list[tuple[str, Any]] = []
+        for key in type(self).model_fields:
+            wanted = getattr(self, key)
+            if wanted is None:
+                continue
+            if key in ("score", "company_size", "annual_revenue"):
+                wanted = RangeSet([str(w) for w in wanted])
+            elif key == "page_url":
+                wanted = UrlPatterns(wanted)
+            elif key == "submitted_within":
+                wanted = frozenset({wanted})
+            elif isinstance(wanted, list):
+                wanted = frozenset(w.lower() if key in LOWERED else w for w in wanted)
+            checks.append((key, wanted))
+        return tuple(checks)
+
+    @cached_property
+    def facts_read(self) -> frozenset[str]:
+        return frozenset(key for key, _ in self.checks)
