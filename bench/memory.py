@@ -52,7 +52,8 @@ def waiting_rules() -> str:
             member.pop("hours", None)
             member["max_open_leads"] = 10**6
     for rule in data["rules"]:
-        rule["sla"] = "1bd"
+        if "suppress" not in rule:  # a suppressed lead waits on nothing
+            rule["sla"] = "1bd"
     return yaml.safe_dump(data, sort_keys=False)
 
 
@@ -103,7 +104,9 @@ async def run(count: int) -> dict[str, Any]:
                 waiting = 0
                 for first in range(0, count, WAVE):
                     await asyncio.gather(*(one(raw) for raw in leads[first : first + WAVE]))
-                    waiting = await _wait_all_waiting(env, min(count, first + WAVE), started)
+                    waiting = await _wait_all_waiting(
+                        env, worker, min(count, first + WAVE), started
+                    )
                 peak = rss_mb(worker.pid)
         finally:
             worker.terminate()
@@ -117,11 +120,17 @@ async def run(count: int) -> dict[str, Any]:
     }
 
 
-async def _wait_all_waiting(env: WorkflowEnvironment, count: int, started: float) -> int:
+async def _wait_all_waiting(
+    env: WorkflowEnvironment, worker: subprocess.Popen[bytes], count: int, started: float
+) -> int:
     """Poll visibility until `count` leads wait on their SLA timers (or 30 minutes pass)."""
     query = 'WorkflowType="LeadRoutingWorkflow" AND ExecutionStatus="Running"'
     waiting = 0
     while time.perf_counter() - started < 1800:
+        if worker.poll() is not None:
+            raise RuntimeError(
+                f"the worker exited ({worker.returncode}) before {count} leads waited"
+            )
         try:
             waiting = (
                 await env.client.count_workflows(query + ' AND LeadStatus="waiting_first_action"')

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from domain.crm import check_identities
 from domain.conditions import Condition
+from domain.crm import check_identities
 from domain.models import Lead
 from domain.rules import (
     TEMPLATE_FIELDS,
