@@ -74,6 +74,8 @@ async def _assigned_at(client: Client, workflow_id: str, activity: str) -> dict[
             done = event.activity_task_completed_event_attributes
             if scheduled.get(done.scheduled_event_id) == activity:
                 return {**times, "assigned": at}
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            return times  # ended with no assignment: a suppressed lead (no owner to time)
     return None
 
 
@@ -157,6 +159,9 @@ async def _phase(
     while pending and time.time() < deadline:
         for workflow_id, t0 in list(pending.items()):
             times = await _assigned_at(client, workflow_id, activity)
+            if times is not None and "assigned" not in times:
+                del pending[workflow_id]  # suppressed by the rules: nobody to time
+                continue
             if times is not None:
                 times["posted"] = t0
                 sample.latencies.append((times["assigned"] - t0) * 1000)
