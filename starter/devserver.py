@@ -49,6 +49,7 @@ class DevServer:
         self.port = port
         self.ui_port = ui_port
         self.process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0  # where this run's lines begin in temporal.log
 
     @property
     def address(self) -> str:
@@ -68,6 +69,7 @@ class DevServer:
                         "pick others with --temporal-port / --ui-port"
                     )
         log = (self.data_dir / "temporal.log").open("ab")
+        self._log_start = log.tell()
         self.process = subprocess.Popen(
             [
                 temporal_cli(),
@@ -97,7 +99,7 @@ class DevServer:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(
                     f"the Temporal dev server exited ({self.process.returncode}); "
-                    f"see {self.data_dir / 'temporal.log'}"
+                    f"see {self.data_dir / 'temporal.log'}:\n{self.log_tail()}"
                 )
             try:
                 return await connect(TemporalSettings(address=self.address, namespace=namespace))
@@ -105,6 +107,21 @@ class DevServer:
                 if loop.time() > deadline:
                     raise
                 await asyncio.sleep(0.2)
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines this run wrote to temporal.log."""
+        with (self.data_dir / "temporal.log").open("rb") as log:
+            log.seek(self._log_start)
+            said = log.read().decode(errors="replace").splitlines()
+        return "\n".join(said[-lines:])
+
+    def bind_failed(self) -> bool:
+        """Whether this run exited because one of its ports was taken meanwhile."""
+        return (
+            self.process is not None
+            and self.process.poll() is not None
+            and ("address already in use" in self.log_tail(200).lower())
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
