@@ -59,7 +59,7 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_attempts=8,
 )
 NOTIFY_GRACE = timedelta(seconds=30)
-SUPPRESS_PATCH = "suppress-outcome"  # a suppressed lead makes no assignment
+SUPPRESS_PATCH = "suppress-outcome"  # deprecated: a suppressed lead makes no assignment
 
 
 @workflow.defn
@@ -95,7 +95,8 @@ class LeadRoutingWorkflow:
         assert self._life.plan is not None
         # the decision, as it was made, where backtests (and people, in the UI's Memo) read it
         workflow.upsert_memo({"routing": self._life.plan.model_dump(mode="json")})
-        if self._life.plan.suppressed and workflow.patched(SUPPRESS_PATCH):
+        if self._life.plan.suppressed:  # no history from before `suppress` can be here:
+            workflow.deprecate_patch(SUPPRESS_PATCH)  # its marker replays, present or not
             # no owner, no SLA: the lead is recorded on its nurture track and ends here
             self._outcome = lead_life.suppress(self._life, workflow.now())
             self._publish()

@@ -69,11 +69,12 @@ class Cluster:
         (the dev server also binds ports of its own choosing); any other failure fails."""
         first = self.server.process is None
         for _ in range(3):
-            self.server.start()
             try:
+                self.server.start()
                 return await self.server.connect()
-            except RuntimeError:
-                if not (first and self.server.bind_failed()):
+            except RuntimeError as failed:
+                taken = "is in use" in str(failed) or self.server.bind_failed()
+                if not (first and taken):
                     raise
                 self.server.port, self.server.ui_port = free_port(), free_port()
         raise AssertionError("the dev server found no free ports in 3 tries")
