@@ -84,7 +84,8 @@ class PlanView(BaseModel):
             found.append("rule")
         if self.fit is not None and other.fit is not None and self.fit != other.fit:
             found.append("fit")
-        if (self.score, self.score_band) != (other.score, other.score_band):
+        both_scored = self.score is not None and other.score is not None
+        if both_scored and (self.score, self.score_band) != (other.score, other.score_band):
             found.append("score")
         return found
 

@@ -267,7 +267,7 @@ def _print_report(report: DiffReport, show: int, what: str) -> None:
         f"rules {report.baseline} -> {report.candidate} over {report.leads} {what}: "
         f"{report.changed} would change team, owner or SLA "
         f"(team {report.team}, owner {report.owner}, SLA {report.sla}; rule {report.rule}); "
-        f"the fit of {report.fit}, the score of {report.score}",
+        f"{report.fit} would change fit, {report.score} score",
         soft_wrap=True,
     )
     if not report.leads:
