@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.fit import Classified
+from domain.fit import Known
 from domain.models import Classification, Enrichment, Fit, Intent, Lead, Tier
 from domain.rules import RoutingRules
 
@@ -75,13 +75,12 @@ def classify(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> Classif
     if rules.fit is None:
         fit = fit_of(tier, territory, firmo.country, spam)
     else:
-        known = Classified(
+        known = Known(
             lead, enrichment, tier.value if tier else None, territory, vertical,
             rules.index.seniority,
         )  # fmt: skip
-        scored = rules.fit.fit(known)
-        fit = Fit(scored.band)
-        reasons.append(scored.explain() if scored.parts else "Fit unknown: no fit fact known")
+        fit, why = rules.fit.fit(known)
+        reasons.append(why)
     return Classification(
         lead_type=lead.lead_type,
         intent=intent_of(rules, lead),

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
-from domain.models import Enrichment, Fit, Lead
+from domain.models import Account, Enrichment, Fit, Lead
 from domain.score import RANGE_FACTS, YES_OR_NO, PointsTable, Score
 from domain.seniority import SeniorityMap
 
@@ -46,48 +46,44 @@ FIT_FACTS = frozenset(
 LEVEL_WORDS = {"high": Fit.strong, "strong": Fit.strong, "medium": Fit.medium}
 
 
-class Classified:
+class Known(NamedTuple):
     """What the classifier knows about a lead when it judges fit."""
 
-    __slots__ = ("account", "enrichment", "lead", "seniority", "territory", "tier", "vertical")
-
-    def __init__(
-        self,
-        lead: Lead,
-        enrichment: Enrichment,
-        tier: str | None,
-        territory: str | None,
-        vertical: str | None,
-        seniority: SeniorityMap | None,
-    ) -> None:
-        self.lead, self.enrichment = lead, enrichment
-        self.account = enrichment.account.account if enrichment.account else None
-        self.tier, self.territory, self.vertical = tier, territory, vertical
-        self.seniority = seniority
+    lead: Lead
+    enrichment: Enrichment
+    tier: str | None
+    territory: str | None
+    vertical: str | None
+    seniority: SeniorityMap | None
 
 
-def _territory(c: Classified) -> str | None:
-    if c.territory:
-        return c.territory
-    return "unsupported" if c.enrichment.firmographics.country else None
+def _account(k: Known) -> Account | None:
+    return k.enrichment.account.account if k.enrichment.account else None
 
 
-_FACTS: dict[str, Callable[[Classified], Any]] = {
-    "tier": lambda c: c.tier,
+def _territory(k: Known) -> str | None:
+    if k.territory:
+        return k.territory
+    return "unsupported" if k.enrichment.firmographics.country else None
+
+
+_FACTS: dict[str, Callable[[Known], Any]] = {
+    "tier": lambda k: k.tier,
     "territory": _territory,
-    "vertical": lambda c: c.vertical,
-    "country": lambda c: c.enrichment.firmographics.country,
-    "industry": lambda c: c.enrichment.firmographics.industry,
-    "seniority": lambda c: c.seniority.of(c.lead.job_title) if c.seniority else None,
-    "spam": lambda c: bool(c.enrichment.spam_signals),
-    "free_email": lambda c: c.enrichment.free_email,
-    "named_account": lambda c: bool(c.account and c.account.named_account),
-    "is_customer": lambda c: bool(c.account and c.account.is_customer),
-    "has_open_opportunity": lambda c: bool(c.account and c.account.open_opportunity_owner_id),
-    "has_account_owner": lambda c: bool(c.account and c.account.owner_id),
-    "company_size": lambda c: c.enrichment.firmographics.employees,
-    "annual_revenue": lambda c: c.lead.annual_revenue,
+    "vertical": lambda k: k.vertical,
+    "country": lambda k: k.enrichment.firmographics.country,
+    "industry": lambda k: k.enrichment.firmographics.industry,
+    "seniority": lambda k: k.seniority.of(k.lead.job_title) if k.seniority else None,
+    "spam": lambda k: bool(k.enrichment.spam_signals),
+    "free_email": lambda k: k.enrichment.free_email,
+    "named_account": lambda k: bool((a := _account(k)) and a.named_account),
+    "is_customer": lambda k: bool((a := _account(k)) and a.is_customer),
+    "has_open_opportunity": lambda k: bool((a := _account(k)) and a.open_opportunity_owner_id),
+    "has_account_owner": lambda k: bool((a := _account(k)) and a.owner_id),
+    "company_size": lambda k: k.enrichment.firmographics.employees,
+    "annual_revenue": lambda k: k.lead.annual_revenue,
 }
+_CACHE_SIZE = 4096
 
 
 class FitSpec(PointsTable):
@@ -123,13 +119,28 @@ class FitSpec(PointsTable):
         return tuple(sorted(levels, key=lambda kv: kv[0] is not Fit.strong))
 
     @cached_property
-    def _readers(self) -> tuple[tuple[str, Callable[[Classified], Any]], ...]:
-        return tuple((fact, _FACTS[fact]) for fact in self.points)
+    def _readers(self) -> tuple[Callable[[Known], Any], ...]:
+        return tuple(_FACTS[fact] for fact in self.points)
 
-    def fit(self, known: Classified) -> Score:
-        """The fit as a `Score` whose band is the level ("Fit 100 (strong) = tier ...")."""
-        total, parts = self.tally({fact: read(known) for fact, read in self._readers})
+    @cached_property
+    def _judged(self) -> dict[tuple[Any, ...], tuple[Fit, str]]:
+        return {}
+
+    def fit(self, known: Known) -> tuple[Fit, str]:
+        """The level and its explanation ("Fit 100 (strong) = tier enterprise 100"),
+        remembered per combination of the facts read (routing's hot path)."""
+        values = tuple([read(known) for read in self._readers])
+        judged = self._judged.get(values)
+        if judged is None:
+            judged = self._judge(values)
+            if len(self._judged) >= _CACHE_SIZE:
+                self._judged.clear()
+            self._judged[values] = judged
+        return judged
+
+    def _judge(self, values: tuple[Any, ...]) -> tuple[Fit, str]:
+        total, parts = self.tally(dict(zip(self.points, values, strict=True)))
         if not parts:
-            return Score(points=0, band=Fit.unknown.value, parts=(), label="Fit")
+            return Fit.unknown, "Fit unknown: no fit fact known"
         level = next((lvl for lvl, floor in self._levels if total >= floor), Fit.weak)
-        return Score(points=total, band=level.value, parts=parts, label="Fit")
+        return level, Score(points=total, band=level.value, parts=parts, label="Fit").explain()
