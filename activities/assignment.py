@@ -29,7 +29,9 @@ class AssignmentActivities:
 
     @activity.defn
     async def record_manual_assignment(self, request: ManualAssignment) -> Assignment:
-        return await self.roster.record_manual(request.lead_id, request.step, request.assignment)
+        return await self.roster.record_manual(
+            request.lead_id, request.step, request.assignment, request.company_domain
+        )
 
     @activity.defn
     async def release_assignment(self, request: ReleaseRequest) -> bool:

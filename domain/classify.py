@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.fit import Known
 from domain.models import Classification, Enrichment, Fit, Intent, Lead, Tier
 from domain.rules import RoutingRules
 
@@ -56,6 +57,7 @@ def classify(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> Classif
     territory = territory_of(rules, firmo.country, firmo.state)
     tier = tier_of(rules, firmo.employees, named, territory)
     spam = bool(enrichment.spam_signals)
+    vertical = rules.vertical_of(firmo.industry)
     reasons = []
     if firmo.employees is not None:
         src = firmo.sources.get("employees")
@@ -70,13 +72,22 @@ def classify(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> Classif
     reasons.append(f"Tier {tier.value if tier else 'unknown (company size unknown)'}")
     if spam:
         reasons.append(f"Spam signals: {', '.join(enrichment.spam_signals)}")
+    if rules.fit is None:
+        fit = fit_of(tier, territory, firmo.country, spam)
+    else:
+        known = Known(
+            lead, enrichment, tier.value if tier else None, territory, vertical,
+            rules.index.seniority,
+        )  # fmt: skip
+        fit, why = rules.fit.fit(known)
+        reasons.append(why)
     return Classification(
         lead_type=lead.lead_type,
         intent=intent_of(rules, lead),
         tier=tier,
-        fit=fit_of(tier, territory, firmo.country, spam),
+        fit=fit,
         territory=territory,
-        vertical=rules.vertical_of(firmo.industry),
+        vertical=vertical,
         spam=spam,
         free_email=enrichment.free_email,
         named_account=named,

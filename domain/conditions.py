@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from domain.matchers import RangeSet, UrlPatterns
 from domain.models import Fit, Intent, LeadType, Tier
@@ -18,6 +18,14 @@ from domain.seniority import Seniority
 
 # the words RevOps playbooks use for fit, next to the classifier's own
 FIT_WORDS = {"high": Fit.strong, "low": Fit.weak}
+# facts with a closed list of values: a value outside it is an error of the file
+CLOSED: dict[str, tuple[str, ...]] = {
+    "lead_type": tuple(LeadType),
+    "intent": tuple(Intent),
+    "tier": (*Tier, "unknown"),
+    "fit": ("high", "medium", "low", "unknown", "strong", "weak"),
+    "seniority": tuple(Seniority),
+}
 # what the form or its URL says: text facts rules and the score may read
 FORM_FACTS = ("source", "utm_source", "utm_medium", "utm_campaign", "form_id", "language")
 # text facts compared case-insensitively
@@ -59,12 +67,22 @@ class Condition(BaseModel):
     language: list[str] | None = None
     submitted_within: Literal["business_hours", "after_hours"] | None = None
 
-    @field_validator("fit", mode="before")
+    @field_validator(*CLOSED, mode="before")
     @classmethod
-    def _fit_words(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [FIT_WORDS.get(v, v) if isinstance(v, str) else v for v in value]
-        return value
+    def _known_values(cls, value: Any, info: ValidationInfo) -> Any:
+        """One value or a list, each from the fact's list (named in the error)."""
+        name = info.field_name or ""
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list):
+            return value
+        for item in values:
+            if item not in CLOSED[name]:
+                raise ValueError(
+                    f"{item!r} is not a {name.replace('_', ' ')} (use {', '.join(CLOSED[name])})"
+                )
+        if name == "fit":
+            return [FIT_WORDS.get(v, v) for v in values]
+        return values
 
     @field_validator(
         "score", "company_size", "annual_revenue", "page_url", "source", "utm_source",

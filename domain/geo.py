@@ -161,6 +161,9 @@ _STATE_NAMES = {
 }
 
 
+COUNTRY_CODES = frozenset(str(country.alpha_2) for country in pycountry.countries)
+
+
 @lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
     """ISO alpha-2 code for a code or common English name, or None if unknown."""

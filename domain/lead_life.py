@@ -176,7 +176,7 @@ def exhausted(life: LeadLife, missed_by: str | None, now: datetime) -> NotifyAsk
 
 def reassign_manually(life: LeadLife, request: ReassignRequest) -> ManualAsk:
     """A manager's choice, recorded as is (after the current owner is released)."""
-    rules, _ = pinned(life)
+    rules, routing = pinned(life)
     life.step += 1
     team = rules.team_of(request.owner_id)
     chosen = Assignment(
@@ -186,7 +186,12 @@ def reassign_manually(life: LeadLife, request: ReassignRequest) -> ManualAsk:
         reasons=[texts.manual_reason(request.reason)],
     )
     return ManualAsk(
-        request=ManualAssignment(lead_id=life.lead.lead_id, step=life.step, assignment=chosen),
+        request=ManualAssignment(
+            lead_id=life.lead.lead_id,
+            step=life.step,
+            assignment=chosen,
+            company_domain=routing.company_domain,
+        ),
         summary=texts.manual_summary(request.owner_id, team, request.reason),
     )
 

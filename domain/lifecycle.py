@@ -67,6 +67,7 @@ class ManualAssignment(BaseModel):
     lead_id: str
     step: int
     assignment: Assignment
+    company_domain: str | None = None  # remembered with it, as the routed owner's is
 
 
 class ReleaseRequest(BaseModel):

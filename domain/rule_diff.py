@@ -1,7 +1,9 @@
 """What a rules change would change: the plans of the same leads under two rule sets.
 
 A plan is the rules' whole answer for a lead: the deciding rule, the team, the
-direct owner (account or opportunity owner) and the SLA. Round-robin picks are not
+direct owner (account or opportunity owner) and the SLA, beside the lead's fit and score
+(a change of those alone sends no lead elsewhere, but shows what a fit or score edit
+does before any rule reads it). Round-robin picks are not
 compared: they depend on the roster's load at the moment, not on the rules, and a
 lead that changes team changes round-robin pool anyway.
 """
@@ -18,12 +20,14 @@ from pydantic import BaseModel, Field
 from domain.classify import classify
 from domain.enrich import enrich, enrich_from, index_accounts
 from domain.intake import InvalidSubmission, load_submission_json, parse_submission
-from domain.models import Account, Company, Enrichment, Lead, RoutingPlan
+from domain.models import Account, Company, Enrichment, Fit, Lead, RoutingPlan
 from domain.plan import describe_sla, plan
 from domain.rules import RoutingRules
 
-Aspect = Literal["team", "owner", "sla", "rule"]
-ASPECTS: tuple[Aspect, ...] = ("team", "owner", "sla", "rule")
+Aspect = Literal["team", "owner", "sla", "rule", "fit", "score"]
+ASPECTS: tuple[Aspect, ...] = ("team", "owner", "sla", "rule", "fit", "score")
+# what a lead's handling is: a change of these is a lead sent elsewhere
+HANDLING = frozenset({"team", "owner", "sla"})
 
 
 class PlanView(BaseModel):
@@ -35,12 +39,18 @@ class PlanView(BaseModel):
     owner: str | None  # the direct owner; None when round-robin picks one
     sla_seconds: int | None
     suppressed: bool = False
+    fit: Fit | None = None  # None: not known (a history without its rules)
+    score: int | None = None
+    score_band: str | None = None
 
     @classmethod
-    def of(cls, routing: RoutingPlan) -> PlanView:
+    def of(cls, routing: RoutingPlan, fit: Fit | None = None) -> PlanView:
         view = cls(
             owner=routing.preferred_owner,
-            **routing.model_dump(include={"rules_version", "rule_ids", "team", "sla_seconds"}),
+            fit=fit,
+            **routing.model_dump(
+                include={"rules_version", "rule_ids", "team", "sla_seconds", "score", "score_band"}
+            ),
         )
         if routing.suppressed:
             view.team, view.suppressed = f"suppressed ({routing.track})", True
@@ -52,9 +62,15 @@ class PlanView(BaseModel):
 
     def describe(self) -> str:
         if self.suppressed:
-            return f"{'+'.join(self.rule_ids)} -> {self.team}, no owner, no SLA"
-        who = self.owner or "round-robin"
-        return f"{'+'.join(self.rule_ids)} -> {self.team} ({who}), SLA {describe_sla(self.sla_seconds)}"
+            text = f"{'+'.join(self.rule_ids)} -> {self.team}, no owner, no SLA"
+        else:
+            who = self.owner or "round-robin"
+            text = f"{'+'.join(self.rule_ids)} -> {self.team} ({who}), SLA {describe_sla(self.sla_seconds)}"
+        if self.fit is not None:
+            text += f"; fit {self.fit.value}"
+        if self.score is not None:
+            text += f", score {self.score} ({self.score_band})"
+        return text
 
     def differences(self, other: PlanView) -> list[Aspect]:
         found: list[Aspect] = []
@@ -66,6 +82,11 @@ class PlanView(BaseModel):
             found.append("sla")
         if self.rule_ids != other.rule_ids:
             found.append("rule")
+        if self.fit is not None and other.fit is not None and self.fit != other.fit:
+            found.append("fit")
+        both_scored = self.score is not None and other.score is not None
+        if both_scored and (self.score, self.score_band) != (other.score, other.score_band):
+            found.append("score")
         return found
 
 
@@ -85,6 +106,8 @@ class RuleTally(BaseModel):
     owner: int = 0
     sla: int = 0
     rule: int = 0
+    fit: int = 0
+    score: int = 0
     now_decided_by: dict[str, int] = Field(default_factory=dict)
 
 
@@ -97,6 +120,8 @@ class DiffReport(BaseModel):
     owner: int = 0
     sla: int = 0
     rule: int = 0
+    fit: int = 0  # leads whose fit would change (whatever their handling)
+    score: int = 0
     by_rule: dict[str, RuleTally] = Field(default_factory=dict)
     changes: list[LeadChange] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
@@ -111,7 +136,7 @@ class DiffReport(BaseModel):
             setattr(tally, aspect, getattr(tally, aspect) + 1)
         if "rule" in changed:
             tally.now_decided_by[after.rule] = tally.now_decided_by.get(after.rule, 0) + 1
-        if set(changed) - {"rule"}:
+        if HANDLING.intersection(changed):
             self.changed += 1
         if changed:
             self.changes.append(
@@ -126,7 +151,8 @@ def replan(
 ) -> PlanView:
     """The plan `rules` make for a lead enriched as given (classification included),
     time-boxed rules judged at `at` (or the lead's `submitted_at`)."""
-    return PlanView.of(plan(lead, enrichment, classify(lead, enrichment, rules), rules, at))
+    cls = classify(lead, enrichment, rules)
+    return PlanView.of(plan(lead, enrichment, cls, rules, at), cls.fit)
 
 
 @dataclass
@@ -179,6 +205,7 @@ class PastLead:
     enrichment: Enrichment | None  # None: enrichment had failed; it routed on form data
     plan: RoutingPlan
     arrived_at: datetime | None = None  # when it reached us: time-boxed rules judge it then
+    rules: RoutingRules | None = None  # the rules it was routed with: its fit then
 
 
 def backtest(past: Iterable[PastLead], candidate: RoutingRules) -> DiffReport:
@@ -187,7 +214,8 @@ def backtest(past: Iterable[PastLead], candidate: RoutingRules) -> DiffReport:
     versions: set[str] = set()
     for item in past:
         enrichment = item.enrichment or enrich(item.lead, None, None)
-        before = PlanView.of(item.plan)
+        fit = classify(item.lead, enrichment, item.rules).fit if item.rules else None
+        before = PlanView.of(item.plan, fit)
         versions.add(before.rules_version)
         after = replan(item.lead, enrichment, candidate, item.arrived_at)
         report.add(item.where, item.lead.lead_id, before, after)

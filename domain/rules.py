@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from domain.conditions import Condition
+from domain.fit import FitSpec
 from domain.holidays import HolidayCalendar
 from domain.models import LeadType, Tier
 from domain.score import ScoreSpec
@@ -259,6 +260,7 @@ class RoutingRules(_Strict):
     overrides: list[Override] = Field(default_factory=list)
     escalation: Escalation = Field(default_factory=Escalation)
     score: ScoreSpec | None = None
+    fit: FitSpec | None = None
     required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
     seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
     account_routing: AccountRouting = Field(default_factory=AccountRouting)
@@ -296,7 +298,11 @@ class RoutingRules(_Strict):
         zone = self.default_hours.timezone
         idx.windows = {r.id: r.window(zone) for r in self.rules if r.active_from or r.active_until}
         read = [r.when.facts_read for r in self.rules] + [o.when.facts_read for o in self.overrides]
-        idx.facts_read = frozenset().union(*read) | set(self.score.points if self.score else ())
+        idx.facts_read = (
+            frozenset().union(*read)
+            | set(self.score.points if self.score else ())
+            | set(self.fit.points if self.fit else ())
+        )
         if "seniority" in idx.facts_read:
             idx.seniority = SeniorityMap({k.value: v for k, v in self.seniority.items()})
         return idx

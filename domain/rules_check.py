@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from domain.conditions import Condition
+from domain.conditions import CLOSED, Condition
 from domain.crm import check_identities
+from domain.geo import COUNTRY_CODES
 from domain.models import Lead
 from domain.rules import (
     TEMPLATE_FIELDS,
@@ -24,21 +26,31 @@ from domain.rules import (
     SlaSpec,
     parse_duration,
 )
+from domain.rules_lines import KeyLines
+from domain.score import YES_OR_NO, PointsTable
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
+def _loc(loc: tuple[int | str, ...], data: Any = None) -> str:
+    """("rules", 7, "when") -> "rules[7] (low-fit).when": a rule named by its id, as the
+    cross-checks name it."""
     out = ""
-    for part in loc:
+    for depth, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
+            rules = data.get("rules") if isinstance(data, dict) and depth == 1 else None
+            if loc[0] == "rules" and isinstance(rules, list) and part < len(rules):
+                rule = rules[part]
+                out += f" ({rule['id']})" if isinstance(rule, dict) and "id" in rule else ""
         else:
             out += f".{part}" if out else str(part)
     return out or "(top level)"
 
 
 def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None) -> RoutingRules:
-    """Parse and validate rules from YAML or TOML text. `source` names the file in errors."""
+    """Parse and validate rules from YAML or TOML text. `source` names the file in errors,
+    each problem with its line (YAML) and key path."""
     fmt = fmt or ("toml" if source.endswith(".toml") else "yaml")
+    lines = KeyLines(text if fmt == "yaml" else "")
     try:
         data = tomllib.loads(text) if fmt == "toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
@@ -53,10 +65,10 @@ def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check the spelling)"
-            problems.append(f"{source}: {_loc(err['loc'])}: {msg}")
+            problems.append(lines.place(source, f"{_loc(err['loc'], data)}: {msg}"))
         raise RulesError("\n".join(problems)) from None
     # hours first: every other check reads the index, which merges hours
-    problems = [f"{source}: {p}" for p in _check_hours(rules) or check_references(rules)]
+    problems = [lines.place(source, p) for p in _check_hours(rules) or check_references(rules)]
     if problems:
         raise RulesError("\n".join(problems))
     return rules
@@ -185,13 +197,49 @@ def _check_sla(rules: RoutingRules, spec: SlaSpec, where: str) -> list[str]:
 def _check_condition(
     rules: RoutingRules, cond: Condition, where: str, territories: list[str]
 ) -> list[str]:
+    """Values named in the file itself (territories, verticals) and country codes."""
+    named = _named_values(rules, territories)
     problems = []
-    for t in cond.territory or []:
-        if t not in territories and t != "unsupported":
-            problems.append(f"{where}.territory: no territory {t!r}")
-    for v in cond.vertical or []:
-        if v not in rules.verticals:
-            problems.append(f"{where}.vertical: no vertical {v!r}")
+    for fact in ("territory", "vertical"):
+        problems += _unknown(fact, getattr(cond, fact) or [], named[fact], f"{where}.{fact}")
+    problems += _countries(cond.country or [], f"{where}.country")
+    return problems
+
+
+def _named_values(rules: RoutingRules, territories: list[str]) -> dict[str, list[str]]:
+    return {"territory": [*territories, "unsupported"], "vertical": list(rules.verticals)}
+
+
+def _unknown(fact: str, values: Iterable[Any], allowed: Iterable[Any], where: str) -> list[str]:
+    allowed = list(allowed)
+    known = {str(a).lower() for a in allowed}
+    shown = ", ".join(str(a) for a in allowed) or f"none: the file names no {fact}"
+    return [
+        f"{where}: {v!r} is not a {fact.replace('_', ' ')} (use {shown})"
+        for v in values
+        if str(v).lower() not in known
+    ]
+
+
+def _countries(codes: Iterable[str], where: str) -> list[str]:
+    return [
+        f"{where}: {code!r} is not an ISO 3166 country code (two capital letters, as US, DE, GB)"
+        for code in codes
+        if code not in COUNTRY_CODES
+    ]
+
+
+def _check_points(rules: RoutingRules, section: str, table: PointsTable) -> list[str]:
+    """Each value a score or fit gives points to must be one the fact can take."""
+    named = _named_values(rules, [t.id for t in rules.territories])
+    problems = []
+    for fact, points in table.points.items():
+        where = f"{section}.points.{fact}"
+        if fact == "country":
+            problems += _countries(points, where)
+        elif fact in named or fact in CLOSED or fact in YES_OR_NO:
+            allowed = named.get(fact) or CLOSED.get(fact) or ("true", "false")
+            problems += _unknown(fact, points, allowed, where)
     return problems
 
 
@@ -210,6 +258,11 @@ def check_policy(rules: RoutingRules) -> list[str]:
                     f"required_fields.{lead_type.value}: {name!r} is not a lead field "
                     f"(use {', '.join(fields)})"
                 )
+    for i, territory in enumerate(rules.territories):
+        problems += _countries(territory.countries, f"territories[{i}].countries")
+    for section in ("score", "fit"):
+        table = getattr(rules, section)
+        problems += _check_points(rules, section, table) if table else []
     bands = {*rules.score.bands, rules.score.below_bands} if rules.score else set()
     for i, rule in enumerate(rules.rules):
         where = f"rules[{i}] ({rule.id})"
@@ -228,11 +281,7 @@ def _check_score_use(
     if rules.score is None and (cond.score is not None or cond.score_band is not None):
         key = "score" if cond.score is not None else "score_band"
         return [f"{where}.{key}: there is no score: section to compute it"]
-    return [
-        f"{where}.score_band: no band {b!r} (bands: {', '.join(sorted(bands))})"
-        for b in cond.score_band or []
-        if b not in bands
-    ]
+    return _unknown("score band", cond.score_band or [], sorted(bands), f"{where}.score_band")
 
 
 def window_warnings(rules: RoutingRules, now: datetime) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +22,16 @@ from domain.conditions import FORM_FACTS
 from domain.matchers import NumberRange
 
 RANGE_FACTS = frozenset({"company_size", "annual_revenue"})
+YES_OR_NO = frozenset(
+    {
+        "spam",
+        "free_email",
+        "is_customer",
+        "named_account",
+        "has_open_opportunity",
+        "has_account_owner",
+    }
+)
 # what a score may read: the facts known before any rule matches
 SCORABLE_FACTS = frozenset(
     {
@@ -34,11 +44,7 @@ SCORABLE_FACTS = frozenset(
         "country",
         "seniority",
         *FORM_FACTS,
-        "free_email",
-        "is_customer",
-        "named_account",
-        "has_open_opportunity",
-        "has_account_owner",
+        *(YES_OR_NO - {"spam"}),
         *RANGE_FACTS,
     }
 )
@@ -49,27 +55,30 @@ class Score:
     points: int
     band: str
     parts: tuple[tuple[str, str, int], ...]  # (fact, value or range, points)
+    label: str = "Score"
 
     def explain(self) -> str:
-        """ "score 75 (hot) = company_size >=1000 30 + lead_type demo_request 25 + ..." """
+        """ "Score 75 (hot) = company_size >=1000 30 + lead_type demo_request 25 + ..." """
         parts = " + ".join(f"{fact} {value} {points}" for fact, value, points in self.parts)
-        return f"Score {self.points} ({self.band}) = {parts or 'no points'}"
+        return f"{self.label} {self.points} ({self.band}) = {parts or 'no points'}"
 
 
-class ScoreSpec(BaseModel):
+class PointsTable(BaseModel):
+    """Points per fact and value (the score's and the fit's syntax), and their sum."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    FACTS: ClassVar[frozenset[str]] = SCORABLE_FACTS
+    WHAT: ClassVar[str] = "scored"
 
     points: dict[str, dict[str, int]] = Field(default_factory=dict)
-    bands: dict[str, int] = Field(default_factory=dict)
-    below_bands: str = "cold"
 
     @field_validator("points")
     @classmethod
     def _facts(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
         for fact, table in value.items():
-            if fact not in SCORABLE_FACTS:
+            if fact not in cls.FACTS:
                 raise ValueError(
-                    f"{fact!r} cannot be scored (use one of {', '.join(sorted(SCORABLE_FACTS))})"
+                    f"{fact!r} cannot be {cls.WHAT} (use one of {', '.join(sorted(cls.FACTS))})"
                 )
             if fact in RANGE_FACTS:
                 for spec in table:
@@ -91,11 +100,8 @@ class ScoreSpec(BaseModel):
             out.append((fact, ranged, entries))
         return tuple(out)
 
-    @cached_property
-    def _bands(self) -> tuple[tuple[str, int], ...]:
-        return tuple(sorted(self.bands.items(), key=lambda kv: -kv[1]))
-
-    def score(self, facts: dict[str, Any]) -> Score:
+    def tally(self, facts: dict[str, Any]) -> tuple[int, tuple[tuple[str, str, int], ...]]:
+        """The sum, and each (fact, value, points) that counted."""
         total = 0
         parts: list[tuple[str, str, int]] = []
         for fact, ranged, entries in self._compiled:
@@ -109,7 +115,20 @@ class ScoreSpec(BaseModel):
                     total += points
                     parts.append((fact, shown, points))
                     break
-        return Score(points=total, band=self.band_of(total), parts=tuple(parts))
+        return total, tuple(parts)
+
+
+class ScoreSpec(PointsTable):
+    bands: dict[str, int] = Field(default_factory=dict)
+    below_bands: str = "cold"
+
+    @cached_property
+    def _bands(self) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(self.bands.items(), key=lambda kv: -kv[1]))
+
+    def score(self, facts: dict[str, Any]) -> Score:
+        total, parts = self.tally(facts)
+        return Score(points=total, band=self.band_of(total), parts=parts)
 
     def band_of(self, points: int) -> str:
         for name, floor in self._bands:

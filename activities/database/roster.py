@@ -99,8 +99,11 @@ class Roster:
 
         return await self._tx.write(work)
 
-    async def record_manual(self, lead_id: str, step: int, assignment: Assignment) -> Assignment:
-        """Record an assignment chosen by a person (manual reassign), once per step."""
+    async def record_manual(
+        self, lead_id: str, step: int, assignment: Assignment, company_domain: str | None = None
+    ) -> Assignment:
+        """Record an assignment chosen by a person (manual reassign), once per step; the
+        company domain is kept with it, so `owner: domain_owner` follows the new owner."""
 
         def work(conn: Connection) -> Assignment:
             _lock_roster(conn)
@@ -114,7 +117,7 @@ class Roster:
                     .where(col(OwnerRow.owner_id) == assignment.owner)
                     .values(open_leads=OwnerRow.open_leads + 1, updated_at=now())
                 )
-            _record_assignment(conn, lead_id, step, assignment)
+            _record_assignment(conn, lead_id, step, assignment, company_domain)
             return assignment
 
         return await self._tx.write(work)

@@ -231,7 +231,16 @@ def backtest_command(
             continue
         first = lead.plan
         arrived = lead.submission.lead.submitted_at or lead.submission.received_at
-        past.append(PastLead(str(lead.path), lead.submission.lead, lead.enrichment, first, arrived))
+        past.append(
+            PastLead(
+                str(lead.path),
+                lead.submission.lead,
+                lead.enrichment,
+                first,
+                arrived,
+                lead.rules,
+            )
+        )
     report = backtest(past, new)
     report.skipped += problems
     _print(report, as_json, show, what="past leads")
@@ -257,7 +266,8 @@ def _print_report(report: DiffReport, show: int, what: str) -> None:
     out.print(
         f"rules {report.baseline} -> {report.candidate} over {report.leads} {what}: "
         f"{report.changed} would change team, owner or SLA "
-        f"(team {report.team}, owner {report.owner}, SLA {report.sla}; rule {report.rule})",
+        f"(team {report.team}, owner {report.owner}, SLA {report.sla}; rule {report.rule}); "
+        f"{report.fit} would change fit, {report.score} score",
         soft_wrap=True,
     )
     if not report.leads:

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from activities.database import Database
+from domain.models import Assignment
 from domain.rules import RoutingRules
 from tests.helpers import plan_for
 
@@ -163,3 +164,20 @@ async def test_an_away_company_owner_is_not_kept(database: Database, rules: Rout
     await database.roster.set_away(first.owner, True)
     second = await database.roster.assign("lead-2", 0, same_company, rules)
     assert second.owner != first.owner and second.method == "round_robin"
+
+
+async def test_a_manual_reassign_is_the_company_owner_for_the_next_lead(
+    database: Database, rules: RoutingRules
+) -> None:
+    """A manager's choice is remembered with the company domain, as a routed owner is."""
+    same_company = plan_for().model_copy(
+        update={"owner_method": "domain_owner", "company_domain": "acme.com"}
+    )
+    first = await database.roster.assign("lead-1", 0, same_company, rules)
+    chosen = "olga.lindqvist" if first.owner != "olga.lindqvist" else "noah.fischer"
+    await database.roster.release("lead-1", 0)
+    manual = Assignment(owner=chosen, team="sdr-pool", method="manual")
+    await database.roster.record_manual("lead-1", 1, manual, "acme.com")
+    second = await database.roster.assign("lead-2", 0, same_company, rules)
+    assert (second.owner, second.method) == (chosen, "domain_owner")
+    assert f"Same company as lead-1 (acme.com): kept with {chosen}" in second.reasons[0]

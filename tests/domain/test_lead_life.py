@@ -104,6 +104,14 @@ def test_a_manual_reassign_restarts_the_ladder_from_the_new_team(routed: Driver)
     assert life.decisions[-1].reasons == ["Manual reassign: named account"]
 
 
+def test_a_manual_reassign_carries_the_company_domain_for_domain_owner(routed: Driver) -> None:
+    life = routed.life
+    assert life.plan is not None and life.plan.company_domain == life.lead.email_domain
+    ask = lead_life.reassign_manually(life, ReassignRequest(owner_id="wen.fischer", reason="x"))
+    assert ask.request.company_domain == life.plan.company_domain
+    assert ask.request.assignment.owner == "wen.fischer"
+
+
 def test_owner_away_hands_over_at_once_keeping_the_level(routed: Driver) -> None:
     life = routed.life
     away_owner = life.owner

@@ -33,7 +33,7 @@ def test_the_default_rules_are_valid(rules_text: str) -> None:
 def test_a_typo_in_a_key_is_reported_with_its_path(rules_text: str) -> None:
     text = changed(rules_text, "when: {has_account_owner: true}", "whn: {has_account_owner: true}")
     message = load_error(text)
-    assert f"{SOURCE}: rules[3].whn:" in message
+    assert f"{SOURCE}:76: rules[3] (account-owner).whn:" in message
     assert "unknown key" in message
 
 
@@ -41,36 +41,38 @@ def test_a_typo_inside_a_condition_is_reported_with_its_path(rules_text: str) ->
     text = changed(
         rules_text, "when: {lead_type: [trial_signup]}", "when: {lead_typ: [trial_signup]}"
     )
-    assert f"{SOURCE}: rules[5].when.lead_typ:" in load_error(text)
+    assert f"{SOURCE}:87: rules[5] (trial-signup).when.lead_typ:" in load_error(text)
 
 
 def test_a_typo_in_a_member_is_reported_with_its_path(rules_text: str) -> None:
     text = changed(rules_text, "{id: ben.weber, name: Ben Weber, weight: 1,",
                    "{id: ben.weber, name: Ben Weber, wieght: 1,")  # fmt: skip
-    assert f"{SOURCE}: teams[0].members[1].wieght:" in load_error(text)
+    assert f"{SOURCE}:137: teams[0].members[1].wieght:" in load_error(text)
 
 
 def test_an_unknown_team_in_a_rule(rules_text: str) -> None:
     text = changed(rules_text, "team: partnerships\n    sla", "team: partner-team\n    sla")
     message = load_error(text)
-    assert f"{SOURCE}: rules[4] (partner-inquiry).team: no team 'partner-team'" in message
+    assert f"{SOURCE}:83: rules[4] (partner-inquiry).team: no team 'partner-team'" in message
 
 
 def test_an_unknown_team_in_an_override(rules_text: str) -> None:
     text = changed(rules_text, "team: vertical-fintech\n", "team: fintech-team\n")
-    assert f"{SOURCE}: overrides[1].team: no team 'fintech-team'" in load_error(text)
+    assert f"{SOURCE}:45: overrides[1].team: no team 'fintech-team'" in load_error(text)
 
 
 def test_an_unknown_fallback_team(rules_text: str) -> None:
     text = changed(rules_text, "name: Enterprise APAC\n    fallback: enterprise-pool",
                    "name: Enterprise APAC\n    fallback: apac-pool")  # fmt: skip
-    assert f"{SOURCE}: teams[11].fallback: no team 'apac-pool'" in load_error(text)
+    assert f"{SOURCE}:205: teams[11].fallback: no team 'apac-pool'" in load_error(text)
 
 
 def test_a_territory_template_needs_a_team_for_every_territory(rules_text: str) -> None:
     text = changed(rules_text, "- id: enterprise-apac\n    name: Enterprise APAC",
                    "- id: enterprise-asia\n    name: Enterprise APAC")  # fmt: skip
-    assert f"{SOURCE}: rules[10] (enterprise).team: no team 'enterprise-apac'" in load_error(text)
+    assert f"{SOURCE}:114: rules[10] (enterprise).team: no team 'enterprise-apac'" in load_error(
+        text
+    )
 
 
 def test_a_fallback_cycle(rules_text: str) -> None:
@@ -78,7 +80,7 @@ def test_a_fallback_cycle(rules_text: str) -> None:
                    "name: Inbound SDR review\n    fallback: manual-review\n")  # fmt: skip
     message = load_error(text)
     assert (
-        f"{SOURCE}: teams[6].fallback: cycle inbound-sdr-review -> manual-review "
+        f"{SOURCE}:173: teams[6].fallback: cycle inbound-sdr-review -> manual-review "
         "-> inbound-sdr-review" in message
     )
 
@@ -86,7 +88,7 @@ def test_a_fallback_cycle(rules_text: str) -> None:
 def test_a_team_that_falls_back_to_itself(rules_text: str) -> None:
     text = changed(rules_text, "name: Mid-market APAC\n    fallback: sdr-pool",
                    "name: Mid-market APAC\n    fallback: mm-apac")  # fmt: skip
-    assert f"{SOURCE}: teams[15].fallback: cycle mm-apac -> mm-apac" in load_error(text)
+    assert f"{SOURCE}:230: teams[15].fallback: cycle mm-apac -> mm-apac" in load_error(text)
 
 
 def test_the_last_rule_must_be_a_catch_all(rules_text: str) -> None:
@@ -94,8 +96,9 @@ def test_the_last_rule_must_be_a_catch_all(rules_text: str) -> None:
                    "description: Everything else is nurtured by growth\n"
                    "    when: {intent: [neutral]}\n")  # fmt: skip
     message = load_error(text)
-    assert f"{SOURCE}: rules[12] (default-nurture).when: the last rule must match every lead" in (
-        message
+    assert (
+        f"{SOURCE}:126: rules[12] (default-nurture).when: the last rule must match every lead"
+        in (message)
     )
 
 
@@ -104,14 +107,14 @@ def test_a_bad_duration(rules_text: str, duration: str) -> None:
     text = changed(rules_text, "team: manual-review\n    sla: 1bd",
                    f"team: manual-review\n    sla: {duration}")  # fmt: skip
     message = load_error(text)
-    assert f"{SOURCE}: rules[0] (spam).sla:" in message
+    assert f"{SOURCE}:61: rules[0] (spam).sla:" in message
 
 
 def test_a_bad_duration_in_a_tier_map(rules_text: str) -> None:
     text = changed(rules_text, "sla: {enterprise: 5m, mid_market: 15m,",
                    "sla: {enterprise: fast, mid_market: 15m,")  # fmt: skip
     message = load_error(text)
-    assert f"{SOURCE}: rules[3] (account-owner).sla.enterprise: 'fast' is not a duration" in (
+    assert f"{SOURCE}:79: rules[3] (account-owner).sla.enterprise: 'fast' is not a duration" in (
         message
     )
 
@@ -119,12 +122,12 @@ def test_a_bad_duration_in_a_tier_map(rules_text: str) -> None:
 def test_an_unknown_tier_in_an_sla_map(rules_text: str) -> None:
     text = changed(rules_text, "sla: {enterprise: 5m, mid_market: 15m,",
                    "sla: {enterprize: 5m, mid_market: 15m,")  # fmt: skip
-    assert f"{SOURCE}: rules[3] (account-owner).sla.enterprize: not a tier" in load_error(text)
+    assert f"{SOURCE}:79: rules[3] (account-owner).sla.enterprize: not a tier" in load_error(text)
 
 
 def test_a_bad_review_sla(rules_text: str) -> None:
     text = changed(rules_text, "review_sla: 30m", "review_sla: half an hour")
-    assert f"{SOURCE}: escalation.review_sla:" in load_error(text)
+    assert f"{SOURCE}:52: escalation.review_sla:" in load_error(text)
 
 
 @pytest.mark.parametrize(
@@ -140,8 +143,9 @@ def test_a_bad_default_time_zone(rules_text: str) -> None:
     text = changed(rules_text, "default_hours: {timezone: America/New_York",
                    "default_hours: {timezone: America/Springfield")  # fmt: skip
     message = load_error(text)
-    assert f"{SOURCE}: default_hours.timezone: 'America/Springfield' is not an IANA time zone" in (
-        message
+    assert (
+        f"{SOURCE}:10: default_hours.timezone: 'America/Springfield' is not an IANA time zone"
+        in (message)
     )
 
 
@@ -150,7 +154,7 @@ def test_a_bad_team_time_zone_is_reported_with_its_path(rules_text: str) -> None
                    "name: Partnerships\n    hours: {timezone: Moon/Base}\n")  # fmt: skip
     message = load_error(text)
     assert "'Moon/Base' is not an IANA time zone" in message
-    assert f"{SOURCE}: teams[2].hours.timezone:" in message
+    assert f"{SOURCE}:147: teams[2].hours.timezone:" in message
 
 
 ZANE = (
@@ -176,29 +180,30 @@ def test_bad_member_hours_are_reported_with_their_path(
     )
     message = load_error(changed(rules_text, ZANE, zane))
     assert problem in message
-    assert f"{SOURCE}: teams[10].members[0].hours" in message
+    assert f"{SOURCE}:201: teams[10].members[0].hours" in message
 
 
 def test_an_unquoted_yaml_no_is_explained(rules_text: str) -> None:
     text = changed(rules_text, 'SE, "NO", DK', "SE, NO, DK")
     message = load_error(text)
-    assert f"{SOURCE}: territories[2].countries:" in message
+    assert f"{SOURCE}:28: territories[2].countries:" in message
     assert 'quote it, as "NO"' in message
 
 
 def test_an_unknown_territory_in_a_condition(rules_text: str) -> None:
     text = changed(rules_text, "when: {tier: [mid_market]}",
                    "when: {tier: [mid_market], territory: [latam]}")  # fmt: skip
-    assert f"{SOURCE}: rules[11] (mid-market).when.territory: no territory 'latam'" in (
-        load_error(text)
-    )
+    assert (
+        f"{SOURCE}:119: rules[11] (mid-market).when.territory: 'latam' is not a territory "
+        "(use us-west, us-east, emea, apac, unsupported)"
+    ) in load_error(text)
 
 
 def test_a_duplicate_member_across_teams(rules_text: str) -> None:
     text = changed(
         rules_text, "{id: grace.liu, name: Grace Liu,", "{id: ava.khan, name: Grace Liu,"
     )
-    assert f"{SOURCE}: teams[2].members[1].id: 'ava.khan' is already in team manual-review" in (
+    assert f"{SOURCE}:150: teams[2].members[1].id: 'ava.khan' is already in team manual-review" in (
         load_error(text)
     )
 
@@ -208,7 +213,7 @@ def test_every_problem_is_reported_not_only_the_first(rules_text: str) -> None:
     text = changed(text, "team: manual-review\n    sla: 1bd", "team: manual-review\n    sla: soon")
     lines = load_error(text).splitlines()
     assert len(lines) == 2
-    assert all(line.startswith(f"{SOURCE}: ") for line in lines)
+    assert [line.split(" ", 1)[0] for line in lines] == [f"{SOURCE}:61:", f"{SOURCE}:83:"]
 
 
 def test_text_that_is_not_yaml_names_the_file() -> None:
@@ -223,7 +228,7 @@ def test_a_top_level_list_names_the_file() -> None:
 def test_a_rules_file_on_disk_is_named_in_its_errors(rules_text: str, tmp_path: Path) -> None:
     path = tmp_path / "my-rules.yaml"
     path.write_text(changed(rules_text, "team: partnerships\n    sla", "team: nope\n    sla"))
-    with pytest.raises(RulesError, match=rf"^{path}: rules\[4\] \(partner-inquiry\)\.team"):
+    with pytest.raises(RulesError, match=rf"^{path}:83: rules\[4\] \(partner-inquiry\)\.team"):
         load_rules_file(path)
 
 

@@ -134,3 +134,24 @@ def test_files_that_are_not_lead_histories_are_named(rules_file: RulesFile, tmp_
     bad_rules.write_text("version: x\nrules: []\n")
     refused = backtest("--rules", str(bad_rules), str(CORPUS))
     assert refused.exit_code == 2 and f"new rules: {bad_rules}: " in refused.stderr
+
+
+def test_a_fit_change_is_shown_against_the_fit_each_lead_had(rules_file: RulesFile) -> None:
+    """The baseline fit comes from the rules each history recorded; this fit makes a
+    sales-sized tier medium, which no rule of the 2026.11.1 policy reads."""
+
+    def weaker_fit(data: dict[str, Any]) -> None:
+        data["fit"] = {
+            "points": {"tier": {"enterprise": 60, "mid_market": 60, "self_serve": 50},
+                       "territory": {"unsupported": -1000}, "spam": {"true": -1000}},
+            "levels": {"strong": 100, "medium": 50},
+        }  # fmt: skip
+
+    report = report_of(
+        backtest("--rules", str(rules_file("fit.yaml", weaker_fit)), *past(), "--json")
+    )
+    assert report["changed"] == 0 and report["fit"] > 0
+    assert report["fit"] == len(report["changes"])
+    for change in report["changes"]:
+        assert change["changed"] == ["fit"], change
+        assert (change["before"]["fit"], change["after"]["fit"]) == ("strong", "medium")

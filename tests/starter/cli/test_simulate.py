@@ -125,4 +125,5 @@ def test_the_same_rules_change_nothing_and_errors_name_the_file(
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nrules:\n  - id: x\n    whn: {}\n")
     refused = run({**files, "new": broken})
-    assert refused.exit_code == 2 and f"new rules: {broken}: " in refused.stderr
+    assert refused.exit_code == 2 and f"new rules: {broken}:1: version:" in refused.stderr
+    assert f"{broken}:4: rules[0] (x).whn: unknown key" in refused.stderr
