@@ -1,0 +1,104 @@
+"""What every console route receives: the signed-in viewer (or a redirect to the login),
+a checked form, a connected Temporal client; and the answers to each refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from starter.console.auth import ConsoleOff, Keys, who
+from starter.console.render import error_page, form_of
+from starter.intake import ClientSource
+
+
+class LoginNeeded(Exception):
+    pass
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+class TemporalDown(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: str
+    script: bool  # came with the bearer token: no CSRF token asked
+    csrf: str
+
+
+def keys_of(request: Request) -> Keys:
+    return cast(Keys, request.app.state.console_keys)
+
+
+async def _viewer(request: Request) -> Viewer:
+    keys = keys_of(request)
+    keys.check_configured()
+    user, script = who(request, keys)
+    if user is None:
+        raise LoginNeeded()
+    viewer = Viewer(user, script, keys.csrf_for(request))
+    request.state.viewer = viewer
+    return viewer
+
+
+async def _form(request: Request, viewer: Annotated[Viewer, Depends(_viewer)]) -> dict[str, str]:
+    form = await form_of(request)
+    if not viewer.script and not keys_of(request).csrf_ok(request, form.get("csrf")):
+        raise CsrfRefused()
+    return form
+
+
+async def _temporal(request: Request) -> Client:
+    source = cast(ClientSource, request.app.state.client)
+    try:
+        return await source()
+    except (ConnectionError, RuntimeError, RPCError) as exc:
+        raise TemporalDown(str(exc)) from None
+
+
+SignedIn = Annotated[Viewer, Depends(_viewer)]
+Form = Annotated[dict[str, str], Depends(_form)]
+Temporal = Annotated[Client, Depends(_temporal)]
+
+
+def add_refusals(app: FastAPI) -> None:
+    """The pages a refusal ends on: each says what was wrong and what to do."""
+
+    async def login_needed(request: Request, _: Exception) -> Response:
+        if request.method == "GET" and "authorization" not in request.headers:
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/console/login?next={target}", status_code=303)
+        return error_page(request, 401, "Sign in first",
+                          "this page needs a console login or `Authorization: Bearer "
+                          "$LEAD_ROUTER_API_TOKEN`", "sign in at /console/login")  # fmt: skip
+
+    async def console_off(request: Request, exc: Exception) -> Response:
+        return error_page(request, 503, "The console is off", str(exc),
+                          "set the variable, then restart the API")  # fmt: skip
+
+    async def csrf_refused(request: Request, _: Exception) -> Response:
+        return error_page(request, 403, "This form expired",
+                          "the form's security token is missing or belongs to another session",
+                          "go back, reload the page and submit again")  # fmt: skip
+
+    async def temporal_down(request: Request, exc: Exception) -> Response:
+        return error_page(request, 503, "Temporal is unreachable", str(exc),
+                          "start Temporal (`lead-router up`) or check TEMPORAL_ADDRESS; "
+                          "the app database pages (analytics, rules, dead letters) still work")  # fmt: skip
+
+    app.add_exception_handler(LoginNeeded, login_needed)
+    app.add_exception_handler(ConsoleOff, console_off)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(TemporalDown, temporal_down)

@@ -1,0 +1,210 @@
+"""The console's pages (GET): queue, lead, team, analytics, rules, dead letters. Each
+reads what it shows and hands it to its template; the writes are in `actions.py`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.analytics.groupings import GROUPINGS
+from domain.analytics.window import window
+from domain.models import Lead, Tier
+from domain.rules import RoutingRules, RulesError
+from domain.rules_check import window_warnings
+from starter.analytics import chart_inputs, report_csv, routing_report
+from starter.api.deps import AppDatabase, Config
+from starter.console.access import SignedIn, Temporal
+from starter.console.queue import FILTERS, STATUSES, VIEWS, BadFilter, open_leads, visibility_query
+from starter.console.render import error_page, page
+from starter.console.rules_in_force import rules_in_force
+from starter.console.team import team_view
+from workflows.client import lead_status
+from workflows.lead_routing import LeadRoutingWorkflow
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Text = Annotated[str, Query(max_length=120)]
+
+
+def temporal_link(config: Config, lead_id: str) -> str | None:
+    if not config.ui_url:
+        return None
+    return f"{config.ui_url}/namespaces/{config.namespace}/workflows/{lead_id}"
+
+
+@router.get("")
+async def queue(
+    request: Request,
+    viewer: SignedIn,
+    config: Config,
+    client: Temporal,
+    view: Text = "open",
+    team: Text = "",
+    tier: Text = "",
+    owner: Text = "",
+    status: Text = "",
+    rows_only: bool = False,
+) -> Response:
+    """Open leads, the most urgent first; `rows_only` is the live refresh's fragment."""
+    filters = {"team": team, "tier": tier, "owner": owner, "status": status}
+    try:
+        query = visibility_query(
+            view, filters, datetime.now(UTC), LeadRoutingWorkflow.__name__, config.task_queue
+        )
+    except BadFilter as exc:
+        return error_page(request, 422, "That filter cannot be used", str(exc),
+                          "clear the filter and pick a value from the lists")  # fmt: skip
+    found = await open_leads(client, query)
+    rules = _rules_or_none(config)
+    return page(
+        request,
+        "queue_rows.html" if rows_only else "queue.html",
+        queue=found,
+        view=view,
+        views=VIEWS,
+        filters=filters,
+        filter_names=list(FILTERS),
+        statuses=STATUSES,
+        teams=[t.id for t in rules.teams] if rules else [],
+        tiers=[t.value for t in Tier],
+        ui=lambda lead_id: temporal_link(config, lead_id),
+    )
+
+
+@router.get("/leads/{lead_id}")
+async def lead(
+    request: Request, lead_id: str, viewer: SignedIn, config: Config, database: AppDatabase,
+    client: Temporal,
+) -> Response:  # fmt: skip
+    try:
+        state = await lead_status(client, lead_id)
+    except RPCError as exc:
+        delivery = await database.deliveries.latest_for(lead_id)
+        if delivery is not None and delivery.status != "started":
+            return error_page(request, 202, f"{lead_id} is queued",
+                              "the lead was accepted and waits for Temporal to take it",
+                              "reload in a few seconds")  # fmt: skip
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return error_page(request, 404, "No such lead", f"no lead {lead_id} in Temporal",
+                              "check the id, or find the lead in the queue")  # fmt: skip
+        raise
+    rules = _rules_or_none(config)
+    members = [m.id for t in rules.teams for m in t.members if m.active] if rules else []
+    delivery = await database.deliveries.latest_for(lead_id)
+    came_in = Lead.model_validate_json(delivery.lead_json) if delivery else None
+    return page(request, "lead.html", lead=state, members=members, came_in=came_in,
+                temporal=temporal_link(config, lead_id), notice=request.query_params.get("done"))  # fmt: skip
+
+
+@router.get("/team")
+async def team(
+    request: Request, viewer: SignedIn, config: Config, database: AppDatabase
+) -> Response:
+    rules = _rules_or_page(request, config)
+    if isinstance(rules, Response):
+        return rules
+    state = await database.roster.load_state()
+    report = await routing_report(database, rules, None, None, None)
+    return page(request, "team.html", teams=team_view(rules, state, report.fairness),
+                rules=rules, notice=request.query_params.get("done"))  # fmt: skip
+
+
+@router.get("/analytics")
+async def analytics(
+    request: Request,
+    viewer: SignedIn,
+    config: Config,
+    database: AppDatabase,
+    since: Text = "7d",
+    until: Text = "",
+    by: Text = "",
+    download: str = "",
+) -> Response:
+    if by and by not in GROUPINGS:
+        return error_page(request, 422, "Group by what?", f"by: {by!r} is not a grouping",
+                          f"choose one of {', '.join(GROUPINGS)}")  # fmt: skip
+    try:
+        start, end = window(since or None, until or None, datetime.now(UTC))
+    except ValueError as exc:
+        message = str(exc).replace("--since", "since").replace("--until", "until")
+        return error_page(request, 422, "That date range cannot be read", message,
+                          "use 7d, 12h, 2026-11-01 or an ISO time")  # fmt: skip
+    rules = _rules_or_page(request, config)
+    if isinstance(rules, Response):
+        return rules
+    result = await routing_report(database, rules, start, end, by or None)
+    if download == "csv":
+        name = f"lead-router-report-{since or 'all'}{'-by-' + by if by else ''}.csv"
+        return Response(report_csv(result), media_type="text/csv",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    from starter.charts import CHARTS
+
+    return page(request, "analytics.html", report=result, since=since, until=until, by=by,
+                groupings=GROUPINGS, charts=list(CHARTS))  # fmt: skip
+
+
+@router.get("/rules")
+async def rules_page(request: Request, viewer: SignedIn, config: Config) -> Response:
+    problems: list[str] = []
+    rules = None
+    try:
+        rules = rules_in_force(config.rules_path)
+    except RulesError as exc:
+        problems = str(exc).splitlines()
+    warnings = window_warnings(rules, datetime.now(UTC)) if rules else []
+    return page(request, "rules.html", rules=rules, path=config.rules_path, problems=problems,
+                warnings=warnings, preview=None, text="", days=7)  # fmt: skip
+
+
+@router.get("/dead-letters")
+async def dead_letters(
+    request: Request,
+    viewer: SignedIn,
+    database: AppDatabase,
+    all_: bool = Query(False, alias="all"),
+) -> Response:
+    letters = await database.dead_letters.all(include_retried=all_)
+    return page(request, "dead_letters.html", letters=letters, show_all=all_,
+                notice=request.query_params.get("done"))  # fmt: skip
+
+
+def _rules_or_none(config: Config) -> RoutingRules | None:
+    try:
+        return rules_in_force(config.rules_path)
+    except RulesError:
+        return None
+
+
+def _rules_or_page(request: Request, config: Config) -> RoutingRules | Response:
+    try:
+        return rules_in_force(config.rules_path)
+    except RulesError as exc:
+        return error_page(request, 503, "The rules file cannot be read", str(exc),
+                          "fix it (`lead-router rules check`), or see the Rules page")  # fmt: skip
+
+
+@router.get("/analytics/charts/{name}.svg")
+async def chart(
+    request: Request, name: str, viewer: SignedIn, config: Config, database: AppDatabase,
+    since: Text = "7d", until: Text = "",
+) -> Response:  # fmt: skip
+    """One weekly-review chart (`lead-router report --plot`) for the page's range."""
+    from starter.charts import CHARTS, chart_svg
+
+    if name not in CHARTS:
+        return error_page(request, 404, "No such chart", name, f"one of {', '.join(CHARTS)}")
+    try:
+        start, end = window(since or None, until or None, datetime.now(UTC))
+    except ValueError as exc:
+        return error_page(request, 422, "That date range cannot be read", str(exc))
+    rules = _rules_or_page(request, config)
+    if isinstance(rules, Response):
+        return rules
+    data = await chart_inputs(database, rules, start, end)
+    svg = await asyncio.to_thread(chart_svg, data, name)
+    return Response(
+        svg, media_type="image/svg+xml", headers={"cache-control": "private, max-age=60"}
+    )
