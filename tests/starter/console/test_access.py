@@ -161,3 +161,17 @@ async def test_the_console_is_off_until_a_login_is_configured(console: Console) 
     answer = await app.http.get("/console")
     assert answer.status_code == 503
     assert "LEAD_ROUTER_API_TOKEN" in answer.text and "LEAD_ROUTER_CONSOLE_USERS" in answer.text
+
+
+async def test_up_on_a_fresh_clone_gives_the_console_a_one_run_login() -> None:
+    from starter.api.config import ApiConfig
+    from starter.console.auth import Keys
+    from starter.up import console_login
+
+    fresh = ApiConfig(task_queue="q", id_key="k")
+    config, password = console_login(fresh)
+    assert password and len(password) >= 16
+    keys = Keys.of(config)
+    assert keys.login("demo", password) == "demo" and keys.login("demo", "guess") is None
+    token = ApiConfig(task_queue="q", id_key="k", api_token="t")
+    assert console_login(token) == (token, None)  # a configured login is left alone
