@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from starter.console.auth import ConsoleOff, Keys, who
 from starter.console.render import error_page, form_of
@@ -98,7 +98,16 @@ def add_refusals(app: FastAPI) -> None:
                           "start Temporal (`lead-router up`) or check TEMPORAL_ADDRESS; "
                           "the app database pages (analytics, rules, dead letters) still work")  # fmt: skip
 
+    async def temporal_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RPCError)
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return await temporal_down(request, exc)
+        return error_page(request, 502, "Temporal refused the request",
+                          f"{exc.status.name if exc.status else 'error'}: {exc.message}",
+                          "reload; if it persists, check the Temporal server's log")  # fmt: skip
+
     app.add_exception_handler(LoginNeeded, login_needed)
+    app.add_exception_handler(RPCError, temporal_error)
     app.add_exception_handler(ConsoleOff, console_off)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(TemporalDown, temporal_down)

@@ -4,18 +4,19 @@ reads what it shows and hands it to its template; the writes are in `actions.py`
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.analytics.fairness import fairness
 from domain.analytics.groupings import GROUPINGS
 from domain.analytics.window import window
 from domain.models import Lead, Tier
 from domain.rules import RoutingRules, RulesError
 from domain.rules_check import window_warnings
-from starter.analytics import chart_inputs, report_csv, routing_report
+from starter.analytics import chart_inputs, report_csv, routing_report, weights_of
 from starter.api.deps import AppDatabase, Config
 from starter.console.access import SignedIn, Temporal
 from starter.console.queue import FILTERS, STATUSES, VIEWS, BadFilter, open_leads, visibility_query
@@ -27,6 +28,7 @@ from workflows.lead_routing import LeadRoutingWorkflow
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Text = Annotated[str, Query(max_length=120)]
+FAIRNESS_WINDOW = timedelta(days=30)  # the team page's fairness: the last month's leads
 
 
 def temporal_link(config: Config, lead_id: str) -> str | None:
@@ -46,6 +48,7 @@ async def queue(
     tier: Text = "",
     owner: Text = "",
     status: Text = "",
+    after: Annotated[str, Query(max_length=4096)] = "",
     rows_only: bool = False,
 ) -> Response:
     """Open leads, the most urgent first; `rows_only` is the live refresh's fragment."""
@@ -54,10 +57,10 @@ async def queue(
         query = visibility_query(
             view, filters, datetime.now(UTC), LeadRoutingWorkflow.__name__, config.task_queue
         )
+        found = await open_leads(client, query, after or None)
     except BadFilter as exc:
         return error_page(request, 422, "That filter cannot be used", str(exc),
                           "clear the filter and pick a value from the lists")  # fmt: skip
-    found = await open_leads(client, query)
     rules = _rules_or_none(config)
     return page(
         request,
@@ -106,10 +109,13 @@ async def team(
     rules = _rules_or_page(request, config)
     if isinstance(rules, Response):
         return rules
-    state = await database.roster.load_state()
-    report = await routing_report(database, rules, None, None, None)
-    return page(request, "team.html", teams=team_view(rules, state, report.fairness),
-                rules=rules, notice=request.query_params.get("done"))  # fmt: skip
+    since = datetime.now(UTC) - FAIRNESS_WINDOW
+    state, counts = await asyncio.gather(
+        database.roster.load_state(), database.analytics.round_robin_counts(since, None)
+    )
+    shares = fairness(counts, weights_of(rules))
+    return page(request, "team.html", teams=team_view(rules, state, shares), rules=rules,
+                days=FAIRNESS_WINDOW.days, notice=request.query_params.get("done"))  # fmt: skip
 
 
 @router.get("/analytics")

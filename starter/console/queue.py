@@ -3,12 +3,15 @@ workflow keeps current (workflows/search_attributes.py). No workflow is queried.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecution
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.search_attributes import (
     ESCALATION_LEVEL,
@@ -30,7 +33,7 @@ VIEWS = {
 FILTERS = {"team": LEAD_TEAM, "tier": LEAD_TIER, "owner": LEAD_OWNER, "status": LEAD_STATUS}
 STATUSES = ("routing", "waiting_first_action", "onboarding", "unowned_review", "suppressed")
 _VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{1,120}$")
-ROW_LIMIT = 200
+ROW_LIMIT = 50  # a page: visibility's answer time grows with the rows asked for
 
 
 class BadFilter(ValueError):
@@ -56,6 +59,7 @@ class Queue:
     rows: list[QueueRow]
     total: int  # the matching leads: more than the rows when over ROW_LIMIT
     query: str
+    after: str | None = None  # the next page's token, when there is one
 
 
 def visibility_query(
@@ -115,11 +119,25 @@ def _urgency(row: QueueRow) -> tuple[int, float]:
     return 1, -(row.started_at.timestamp() if row.started_at else 0.0)
 
 
-async def open_leads(client: Client, query: str) -> Queue:
-    """The first ROW_LIMIT matching leads, most urgent first, and how many match."""
-    counted = await client.count_workflows(query)
-    rows = [
-        _row(e) async for e in client.list_workflows(query, limit=ROW_LIMIT, page_size=ROW_LIMIT)
-    ]
-    rows.sort(key=_urgency)
-    return Queue(rows=rows, total=counted.count, query=query)
+async def open_leads(client: Client, query: str, after: str | None = None) -> Queue:
+    """A page of matching leads (the one after the token `after`), most urgent first,
+    and how many match in all."""
+    try:
+        token = base64.urlsafe_b64decode(after) if after else None
+    except ValueError:
+        raise BadFilter("after: not a page token from this queue; start from page one") from None
+    listing = client.list_workflows(query, page_size=ROW_LIMIT, next_page_token=token)
+    try:
+        counted, _ = await asyncio.gather(client.count_workflows(query), listing.fetch_next_page())
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT and token:
+            raise BadFilter("after: that page token has expired; start from page one") from None
+        raise
+    rows = sorted((_row(e) for e in listing.current_page or ()), key=_urgency)
+    following = listing.next_page_token
+    return Queue(
+        rows=rows,
+        total=counted.count,
+        query=query,
+        after=base64.urlsafe_b64encode(following).decode() if following else None,
+    )

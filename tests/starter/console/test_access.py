@@ -143,6 +143,7 @@ async def test_bad_input_gets_a_page_that_says_what_not_a_5xx(console: Console) 
     cases = {
         "/console?team=x'%20OR%201=1": (422, "is not a valid team id"),
         "/console?view=someday": (422, "view: choose one of"),
+        "/console?after=not-a-token!": (422, "after: not a page token"),
         "/console/analytics?since=yesterdayish": (422, "That date range cannot be read"),
         "/console/analytics?by=planet": (422, "choose one of team"),
         "/console/leads/lead-000000000000000000000000": (404, "No such lead"),
