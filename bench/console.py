@@ -53,6 +53,7 @@ from workflows.search_attributes import (
 )
 
 TOKEN = "console-bench-token"
+SIZES = {False: (10_000, 1_000_000, 40), True: (500, 20_000, 20)}  # leads, facts, rounds
 ROUTED = 20  # leads routed for real, for the lead page
 # the facts span 2025 (bench/analytics.py): the analytics pages ask for its last week/month
 PAGES = {
@@ -192,10 +193,4 @@ if __name__ == "__main__":
     import json
     import sys
 
-    quick = "--quick" in sys.argv
-    print(
-        json.dumps(
-            run(500 if quick else 10_000, 20_000 if quick else 1_000_000, 20 if quick else 40),
-            indent=2,
-        )
-    )
+    print(json.dumps(run(*SIZES["--quick" in sys.argv]), indent=2))

@@ -96,9 +96,11 @@ async def lead(
         raise
     rules = _rules_or_none(config)
     members = [m.id for t in rules.teams for m in t.members if m.active] if rules else []
-    delivery = await database.deliveries.latest_for(lead_id)
+    delivery, facts = await asyncio.gather(
+        database.deliveries.latest_for(lead_id), database.analytics.facts_of(lead_id)
+    )
     came_in = Lead.model_validate_json(delivery.lead_json) if delivery else None
-    return page(request, "lead.html", lead=state, members=members, came_in=came_in,
+    return page(request, "lead.html", lead=state, members=members, came_in=came_in, facts=facts,
                 temporal=temporal_link(config, lead_id), notice=request.query_params.get("done"))  # fmt: skip
 
 

@@ -26,6 +26,9 @@ from tests.starter.console.conftest import Console, shoot, sign_in
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 BEARER = {"authorization": f"Bearer {API_TOKEN}"}
+UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+  .map(e => e.outerHTML.slice(0, 80))"""
 
 
 async def mid_market_lead(app: Api) -> dict[str, Any]:
@@ -75,6 +78,12 @@ async def test_sign_in_and_see_a_submitted_lead_in_the_queue(console: Console, p
     await expect(page.locator("#lead-owner")).to_have_text(state["owner"])
     await expect(page.get_by_text("Every decision")).to_be_visible()
     await shoot(page, "lead")
+
+    for path in ("/console", f"/console/leads/{state['lead_id']}", "/console/team",
+                 "/console/analytics", "/console/rules", "/console/dead-letters"):  # fmt: skip
+        await page.goto(app.base_url + path)
+        assert await page.evaluate(UNLABELLED) == [], path  # every control has a label
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 1366, path
 
     overdue = await page.goto(f"{app.base_url}/console?view=overdue")
     assert overdue is not None and overdue.status == 200
