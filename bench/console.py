@@ -39,18 +39,9 @@ from starter.runtime.binaries import temporal_cli
 from starter.runtime.codec import data_converter
 from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from worker import build_worker
+from workflows import search_attributes as sa
 from workflows.client import lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
-from workflows.search_attributes import (
-    ESCALATION_LEVEL,
-    LEAD_OWNER,
-    LEAD_SOURCE,
-    LEAD_STATUS,
-    LEAD_TEAM,
-    LEAD_TIER,
-    LEAD_TYPE,
-    SLA_DUE_AT,
-)
 
 TOKEN = "console-bench-token"
 SIZES = {False: (10_000, 1_000_000, 40), True: (500, 20_000, 20)}  # leads, facts, rounds
@@ -83,14 +74,14 @@ async def park(client: Client, queue: str, count: int) -> None:
         team, members = teams[rnd.randrange(len(teams))]
         unowned = rnd.random() < 0.05
         attributes = TypedSearchAttributes([
-            SearchAttributePair(LEAD_STATUS, "unowned_review" if unowned else "waiting_first_action"),
-            SearchAttributePair(LEAD_TYPE, rnd.choice(("demo_request", "pricing", "contact_sales"))),
-            SearchAttributePair(LEAD_SOURCE, rnd.choice(("hubspot", "typeform", "forms"))),
-            SearchAttributePair(LEAD_TIER, rnd.choice(("enterprise", "mid_market", "self_serve"))),
-            SearchAttributePair(LEAD_TEAM, team),
-            SearchAttributePair(LEAD_OWNER, rnd.choice(members)),
-            SearchAttributePair(SLA_DUE_AT, now + timedelta(minutes=rnd.randrange(-120, 600))),
-            SearchAttributePair(ESCALATION_LEVEL, rnd.choice((0, 0, 0, 1, 2))),
+            SearchAttributePair(sa.LEAD_STATUS, "unowned_review" if unowned else "waiting_first_action"),
+            SearchAttributePair(sa.LEAD_TYPE, rnd.choice(("demo_request", "pricing", "contact_sales"))),
+            SearchAttributePair(sa.LEAD_SOURCE, rnd.choice(("hubspot", "typeform", "forms"))),
+            SearchAttributePair(sa.LEAD_TIER, rnd.choice(("enterprise", "mid_market", "self_serve"))),
+            SearchAttributePair(sa.LEAD_TEAM, team),
+            SearchAttributePair(sa.LEAD_OWNER, rnd.choice(members)),
+            SearchAttributePair(sa.SLA_DUE_AT, now + timedelta(minutes=rnd.randrange(-120, 600))),
+            SearchAttributePair(sa.ESCALATION_LEVEL, rnd.choice((0, 0, 0, 1, 2))),
         ])  # fmt: skip
         async with gate:
             await client.start_workflow(

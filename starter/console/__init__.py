@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from starter.api.config import ApiConfig
-from starter.console import actions, login, pages
+from starter.console import actions, analytics_pages, login, pages
 from starter.console.access import add_refusals
 from starter.console.auth import Keys
 
@@ -22,5 +22,6 @@ def add_console(app: FastAPI, config: ApiConfig) -> None:
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(analytics_pages.router)
     app.include_router(actions.router)
     add_refusals(app)

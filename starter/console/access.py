@@ -29,6 +29,14 @@ class TemporalDown(Exception):
     pass
 
 
+class PageProblem(Exception):
+    """What a page cannot show, and why: answered with the error page."""
+
+    def __init__(self, status: int, title: str, message: str, todo: str = "") -> None:
+        super().__init__(message)
+        self.status, self.title, self.message, self.todo = status, title, message, todo
+
+
 @dataclass(frozen=True)
 class Viewer:
     user: str
@@ -51,11 +59,22 @@ async def _viewer(request: Request) -> Viewer:
     return viewer
 
 
-async def _form(request: Request, viewer: Annotated[Viewer, Depends(_viewer)]) -> dict[str, str]:
+@dataclass(frozen=True)
+class Submitted:
+    """A form that passed its CSRF check, and who sent it."""
+
+    viewer: Viewer
+    fields: dict[str, str]
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+
+async def _form(request: Request, viewer: Annotated[Viewer, Depends(_viewer)]) -> Submitted:
     form = await form_of(request)
     if not viewer.script and not keys_of(request).csrf_ok(request, form.get("csrf")):
         raise CsrfRefused()
-    return form
+    return Submitted(viewer, form)
 
 
 async def _temporal(request: Request) -> Client:
@@ -66,8 +85,8 @@ async def _temporal(request: Request) -> Client:
         raise TemporalDown(str(exc)) from None
 
 
-SignedIn = Annotated[Viewer, Depends(_viewer)]
-Form = Annotated[dict[str, str], Depends(_form)]
+SIGNED_IN = Depends(_viewer)  # every page's router requires it
+Form = Annotated[Submitted, Depends(_form)]
 Temporal = Annotated[Client, Depends(_temporal)]
 
 
@@ -106,6 +125,11 @@ def add_refusals(app: FastAPI) -> None:
                           f"{exc.status.name if exc.status else 'error'}: {exc.message}",
                           "reload; if it persists, check the Temporal server's log")  # fmt: skip
 
+    async def page_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageProblem)
+        return error_page(request, exc.status, exc.title, exc.message, exc.todo)
+
+    app.add_exception_handler(PageProblem, page_problem)
     app.add_exception_handler(LoginNeeded, login_needed)
     app.add_exception_handler(RPCError, temporal_error)
     app.add_exception_handler(ConsoleOff, console_off)

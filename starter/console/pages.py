@@ -11,22 +11,20 @@ from fastapi import APIRouter, Query, Request, Response
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.analytics.fairness import fairness
-from domain.analytics.groupings import GROUPINGS
-from domain.analytics.window import window
 from domain.models import Lead, Tier
 from domain.rules import RoutingRules, RulesError
 from domain.rules_check import window_warnings
-from starter.analytics import chart_inputs, report_csv, routing_report, weights_of
+from starter.analytics import weights_of
 from starter.api.deps import AppDatabase, Config
-from starter.console.access import SignedIn, Temporal
+from starter.console.access import SIGNED_IN, Temporal
 from starter.console.queue import FILTERS, STATUSES, VIEWS, BadFilter, open_leads, visibility_query
 from starter.console.render import error_page, page
-from starter.console.rules_in_force import rules_in_force
+from starter.console.rules_in_force import rules_in_force, rules_or_problem
 from starter.console.team import team_view
 from workflows.client import lead_status
 from workflows.lead_routing import LeadRoutingWorkflow
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[SIGNED_IN])
 Text = Annotated[str, Query(max_length=120)]
 FAIRNESS_WINDOW = timedelta(days=30)  # the team page's fairness: the last month's leads
 
@@ -40,7 +38,6 @@ def temporal_link(config: Config, lead_id: str) -> str | None:
 @router.get("")
 async def queue(
     request: Request,
-    viewer: SignedIn,
     config: Config,
     client: Temporal,
     view: Text = "open",
@@ -79,9 +76,12 @@ async def queue(
 
 @router.get("/leads/{lead_id}")
 async def lead(
-    request: Request, lead_id: str, viewer: SignedIn, config: Config, database: AppDatabase,
+    request: Request,
+    lead_id: str,
+    config: Config,
+    database: AppDatabase,
     client: Temporal,
-) -> Response:  # fmt: skip
+) -> Response:
     try:
         state = await lead_status(client, lead_id)
     except RPCError as exc:
@@ -105,12 +105,8 @@ async def lead(
 
 
 @router.get("/team")
-async def team(
-    request: Request, viewer: SignedIn, config: Config, database: AppDatabase
-) -> Response:
-    rules = _rules_or_page(request, config)
-    if isinstance(rules, Response):
-        return rules
+async def team(request: Request, config: Config, database: AppDatabase) -> Response:
+    rules = rules_or_problem(config.rules_path)
     since = datetime.now(UTC) - FAIRNESS_WINDOW
     state, counts = await asyncio.gather(
         database.roster.load_state(), database.analytics.round_robin_counts(since, None)
@@ -120,42 +116,8 @@ async def team(
                 days=FAIRNESS_WINDOW.days, notice=request.query_params.get("done"))  # fmt: skip
 
 
-@router.get("/analytics")
-async def analytics(
-    request: Request,
-    viewer: SignedIn,
-    config: Config,
-    database: AppDatabase,
-    since: Text = "7d",
-    until: Text = "",
-    by: Text = "",
-    download: str = "",
-) -> Response:
-    if by and by not in GROUPINGS:
-        return error_page(request, 422, "Group by what?", f"by: {by!r} is not a grouping",
-                          f"choose one of {', '.join(GROUPINGS)}")  # fmt: skip
-    try:
-        start, end = window(since or None, until or None, datetime.now(UTC))
-    except ValueError as exc:
-        message = str(exc).replace("--since", "since").replace("--until", "until")
-        return error_page(request, 422, "That date range cannot be read", message,
-                          "use 7d, 12h, 2026-11-01 or an ISO time")  # fmt: skip
-    rules = _rules_or_page(request, config)
-    if isinstance(rules, Response):
-        return rules
-    result = await routing_report(database, rules, start, end, by or None)
-    if download == "csv":
-        name = f"lead-router-report-{since or 'all'}{'-by-' + by if by else ''}.csv"
-        return Response(report_csv(result), media_type="text/csv",
-                        headers={"content-disposition": f'attachment; filename="{name}"'})  # fmt: skip
-    from starter.charts import CHARTS
-
-    return page(request, "analytics.html", report=result, since=since, until=until, by=by,
-                groupings=GROUPINGS, charts=list(CHARTS))  # fmt: skip
-
-
 @router.get("/rules")
-async def rules_page(request: Request, viewer: SignedIn, config: Config) -> Response:
+async def rules_page(request: Request, config: Config) -> Response:
     problems: list[str] = []
     rules = None
     try:
@@ -170,7 +132,6 @@ async def rules_page(request: Request, viewer: SignedIn, config: Config) -> Resp
 @router.get("/dead-letters")
 async def dead_letters(
     request: Request,
-    viewer: SignedIn,
     database: AppDatabase,
     all_: bool = Query(False, alias="all"),
 ) -> Response:
@@ -184,35 +145,3 @@ def _rules_or_none(config: Config) -> RoutingRules | None:
         return rules_in_force(config.rules_path)
     except RulesError:
         return None
-
-
-def _rules_or_page(request: Request, config: Config) -> RoutingRules | Response:
-    try:
-        return rules_in_force(config.rules_path)
-    except RulesError as exc:
-        return error_page(request, 503, "The rules file cannot be read", str(exc),
-                          "fix it (`lead-router rules check`), or see the Rules page")  # fmt: skip
-
-
-@router.get("/analytics/charts/{name}.svg")
-async def chart(
-    request: Request, name: str, viewer: SignedIn, config: Config, database: AppDatabase,
-    since: Text = "7d", until: Text = "",
-) -> Response:  # fmt: skip
-    """One weekly-review chart (`lead-router report --plot`) for the page's range."""
-    from starter.charts import CHARTS, chart_svg
-
-    if name not in CHARTS:
-        return error_page(request, 404, "No such chart", name, f"one of {', '.join(CHARTS)}")
-    try:
-        start, end = window(since or None, until or None, datetime.now(UTC))
-    except ValueError as exc:
-        return error_page(request, 422, "That date range cannot be read", str(exc))
-    rules = _rules_or_page(request, config)
-    if isinstance(rules, Response):
-        return rules
-    data = await chart_inputs(database, rules, start, end)
-    svg = await asyncio.to_thread(chart_svg, data, name)
-    return Response(
-        svg, media_type="image/svg+xml", headers={"cache-control": "private, max-age=60"}
-    )

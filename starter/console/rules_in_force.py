@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from activities.rules_file import load_rules_file
-from domain.rules import RoutingRules
+from domain.rules import RoutingRules, RulesError
 
 _cache: dict[Path, tuple[float, int, RoutingRules]] = {}
 
@@ -22,3 +22,14 @@ def rules_in_force(path: Path) -> RoutingRules:
     rules = load_rules_file(path)
     _cache[path] = (stat.st_mtime, stat.st_size, rules)
     return rules
+
+
+def rules_or_problem(path: Path) -> RoutingRules:
+    """The rules a page needs, or its error page saying what is wrong with the file."""
+    from starter.console.access import PageProblem
+
+    try:
+        return rules_in_force(path)
+    except RulesError as exc:
+        raise PageProblem(503, "The rules file cannot be read", str(exc),
+                          "fix it (`lead-router rules check`), or see the Rules page") from None  # fmt: skip

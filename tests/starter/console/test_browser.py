@@ -12,7 +12,6 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +19,8 @@ from playwright.async_api import Page, expect
 
 from domain.analytics.report import Report
 from starter.runtime.settings import SAMPLE_LEADS
-from tests.starter.api.conftest import API_TOKEN, MM_US_EAST, Api, lead_id_of, unique_email
+from tests.starter.api.conftest import API_TOKEN, MM_US_EAST, Api
+from tests.starter.api.test_actions import routed_lead
 from tests.starter.console.conftest import Console, shoot, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -29,18 +29,6 @@ BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
   .map(e => e.outerHTML.slice(0, 80))"""
-
-
-async def mid_market_lead(app: Api) -> dict[str, Any]:
-    """A demo request that goes to mm-us-east's round-robin, routed."""
-    email = unique_email("buyer")
-    payload = {"email": email, "lead_type": "demo_request", "company": "Buyer Inc",
-               "company_size": 350, "country": "US", "state": "NY"}  # fmt: skip
-    response = await app.forms(payload)
-    assert response.status_code == 202, response.text
-    state = await app.routed(lead_id_of(email))
-    assert state["team"] == "mm-us-east" and state["owner"] in MM_US_EAST
-    return state
 
 
 async def sample_leads(app: Api) -> list[str]:
@@ -62,7 +50,7 @@ async def sample_leads(app: Api) -> list[str]:
 
 async def test_sign_in_and_see_a_submitted_lead_in_the_queue(console: Console, page: Page) -> None:
     app = await console()
-    state = await mid_market_lead(app)
+    state = await routed_lead(app)
     others = await sample_leads(app)
     for lead_id in others:
         await app.until(lead_id, lambda s: s.get("status") not in (None, "routing", "queued"))
@@ -92,7 +80,7 @@ async def test_sign_in_and_see_a_submitted_lead_in_the_queue(console: Console, p
 
 async def test_reassign_from_the_lead_page(console: Console, page: Page) -> None:
     app = await console()
-    state = await mid_market_lead(app)
+    state = await routed_lead(app)
     to = next(m for m in sorted(MM_US_EAST) if m != state["owner"])
     await sign_in(page, app.base_url, "rita.revops")
     await page.goto(f"{app.base_url}/console/leads/{state['lead_id']}")
@@ -112,7 +100,7 @@ async def test_reassign_from_the_lead_page(console: Console, page: Page) -> None
 
 async def test_a_rep_away_hands_their_open_lead_on(console: Console, page: Page) -> None:
     app = await console()
-    state = await mid_market_lead(app)
+    state = await routed_lead(app)
     owner = state["owner"]
     await sign_in(page, app.base_url, "rita.revops")
     await page.goto(f"{app.base_url}/console/team")
@@ -138,7 +126,7 @@ async def test_a_rep_away_hands_their_open_lead_on(console: Console, page: Page)
 
 async def test_preview_a_rules_file_and_see_the_diff(console: Console, page: Page) -> None:
     app = await console()
-    await mid_market_lead(app)
+    await routed_lead(app)
     data = yaml.safe_load(app.lab.rules_path.read_text())
     data["version"] = "2026.12.1-faster-mm"
     for rule in data["rules"]:
@@ -178,8 +166,8 @@ async def test_the_analytics_page_shows_the_same_figures_as_report_json(
     console: Console, page: Page
 ) -> None:
     app = await console()
-    first = await mid_market_lead(app)
-    await mid_market_lead(app)
+    first = await routed_lead(app)
+    await routed_lead(app)
     touched = await app.http.post(f"/leads/{first['lead_id']}/actions", headers=BEARER,
                                   json={"owner_id": first["owner"], "action": "first_touch"})  # fmt: skip
     assert touched.status_code == 200, touched.text
