@@ -121,6 +121,9 @@ def add_refusals(app: FastAPI) -> None:
         assert isinstance(exc, RPCError)
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             return await temporal_down(request, exc)
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return error_page(request, 404, "No such lead", exc.message,
+                              "check the id, or find the lead in the queue")  # fmt: skip
         return error_page(request, 502, "Temporal refused the request",
                           f"{exc.status.name if exc.status else 'error'}: {exc.message}",
                           "reload; if it persists, check the Temporal server's log")  # fmt: skip

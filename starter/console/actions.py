@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
 
 from domain.lifecycle import FirstActionKind
 from starter.api.deps import AppDatabase, Config, Intake
@@ -45,7 +44,7 @@ async def reassign(request: Request, lead_id: str, form: Form, client: Temporal)
                           "go back and fill it in")  # fmt: skip
     try:
         await reassign_lead(client, lead_id, to, f"{why} (by {form.viewer.user} in the console)")
-    except (WorkflowUpdateFailedError, LeadClosed, RPCError) as exc:
+    except (WorkflowUpdateFailedError, LeadClosed) as exc:  # Temporal's own errors: pages
         return _refused(request, lead_id, exc)
     return _back(f"/console/leads/{lead_id}", f"reassigned to {to}")
 
@@ -60,7 +59,7 @@ async def act(request: Request, lead_id: str, form: Form, client: Temporal) -> R
         await record_action(
             client, lead_id, owner, FirstActionKind(kind), via=f"console:{form.viewer.user}"
         )
-    except (WorkflowUpdateFailedError, LeadClosed, RPCError) as exc:
+    except (WorkflowUpdateFailedError, LeadClosed) as exc:  # Temporal's own errors: pages
         return _refused(request, lead_id, exc)
     return _back(f"/console/leads/{lead_id}", f"{kind} recorded for {owner}")
 

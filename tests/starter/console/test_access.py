@@ -176,3 +176,18 @@ async def test_up_on_a_fresh_clone_gives_the_console_a_one_run_login() -> None:
     assert keys.login("demo", password) == "demo" and keys.login("demo", "guess") is None
     token = ApiConfig(task_queue="q", id_key="k", api_token="t")
     assert console_login(token) == (token, None)  # a configured login is left alone
+
+
+async def test_a_refused_reassign_says_why(console: Console) -> None:
+    from tests.starter.api.test_actions import routed_lead
+
+    app = await console()
+    state = await routed_lead(app)
+    path = f"/console/leads/{state['lead_id']}/reassign"
+    nobody = await app.http.post(path, data={"to": "no.such.rep", "reason": "x"}, headers=BEARER)
+    assert nobody.status_code == 409 and "no.such.rep" in nobody.text, nobody.text[:600]
+    missing = await app.http.post(path, data={"to": "gita.berg"}, headers=BEARER)
+    assert missing.status_code == 422 and "reason: required" in missing.text
+    gone = "/console/leads/lead-000000000000000000000000/reassign"
+    unknown = await app.http.post(gone, data={"to": "gita.berg", "reason": "x"}, headers=BEARER)
+    assert unknown.status_code == 404 and "No such lead" in unknown.text, unknown.text[:600]
