@@ -5,6 +5,7 @@ Each test saves its page's screenshot into docs/console/ for the README."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -173,12 +174,15 @@ async def test_the_analytics_page_shows_the_same_figures_as_report_json(
     assert touched.status_code == 200, touched.text
     await app.until(first["lead_id"], lambda s: s.get("first_action") == "first_touch")
     await app.lab.client.get_workflow_handle(first["lead_id"]).result()
-    await sample_leads(app)  # the invalid last line is a dead letter
+    samples = await sample_leads(app)  # the invalid last line is a dead letter
 
-    expected = report_json(app, "7d")
-    assert (
-        expected.leads >= 2 and expected.actioned.get("total") == 1 and expected.dead_letters == 1
-    )
+    # every lead's facts are written as it is handed over: wait for the last of them
+    deadline = asyncio.get_running_loop().time() + 30
+    while (expected := await asyncio.to_thread(report_json, app, "7d")).leads < 2 + len(samples):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"facts of {expected.leads} of {2 + len(samples)} leads in 30 s")
+        await asyncio.sleep(0.2)
+    assert expected.actioned.get("total") == 1 and expected.dead_letters == 1
     await sign_in(page, app.base_url)
     await page.goto(f"{app.base_url}/console/analytics?since=7d")
     figures = {
