@@ -83,6 +83,14 @@ async def test_scripts_use_the_bearer_token_and_forms_need_the_csrf_token(consol
     for path in PAGES:
         answer = await app.http.get(path, headers=BEARER)
         assert answer.status_code == 200, (path, answer.text[:300])
+    chart = await app.http.get("/console/analytics/charts/fairness.svg?since=7d", headers=BEARER)
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in chart.content and b"Round-robin fairness" in chart.content
+    csv_answer = await app.http.get(
+        "/console/analytics?since=7d&by=team&download=csv", headers=BEARER
+    )
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "lead-router-report-7d-by-team.csv" in csv_answer.headers["content-disposition"]
     wrong = await app.http.get("/console/team", headers={"authorization": "Bearer nope"})
     assert wrong.status_code == 401 and "Sign in first" in wrong.text
 
