@@ -28,9 +28,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The app-database tests also run on PostgreSQL: scripts/ensure-postgres.sh starts one
-# (installing it from Debian's packages if it can) and prints its URL.
+# (installing it from Debian's packages if it can) and prints its URL. The console's
+# browser tests drive Debian's chromium: scripts/ensure-chromium.sh installs it the same way.
 test: lint
-	LEAD_ROUTER_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(BIN)/python -m pytest
+	LEAD_ROUTER_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" \
+	LEAD_ROUTER_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

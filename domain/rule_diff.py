@@ -174,18 +174,36 @@ def simulate(
     at: datetime | None = None,
 ) -> DiffReport:
     """Plan each submission (JSON Lines) under both rule sets, enriched the same way."""
-    by_domain, by_name = index_accounts(directory.accounts)
-    report = DiffReport(baseline=baseline.version, candidate=candidate.version)
+    leads: list[tuple[str, Lead]] = []
+    skipped: list[str] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
         try:
             data = load_submission_json(line)
-            lead = parse_submission(data, id_key=id_key) if id_key else parse_submission(data)
+            leads.append(
+                (where, parse_submission(data, id_key=id_key) if id_key else parse_submission(data))
+            )
         except InvalidSubmission as exc:
-            report.skipped.append(f"{where}: {exc}")
-            continue
+            skipped.append(f"{where}: {exc}")
+    report = simulate_leads(leads, baseline, candidate, directory, at=at)
+    report.skipped += skipped
+    return report
+
+
+def simulate_leads(
+    leads: Iterable[tuple[str, Lead]],
+    baseline: RoutingRules,
+    candidate: RoutingRules,
+    directory: Directory,
+    *,
+    at: datetime | None = None,
+) -> DiffReport:
+    """Plan leads already parsed (`where` names each) under both rule sets."""
+    by_domain, by_name = index_accounts(directory.accounts)
+    report = DiffReport(baseline=baseline.version, candidate=candidate.version)
+    for where, lead in leads:
         enrichment = enrich_from(lead, directory.companies, by_domain, by_name)
         report.add(
             where,

@@ -4,12 +4,15 @@ the fairness targets from the rules' weights, and the figures (`domain.analytics
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from activities.database import Database
 from domain.analytics.fairness import fairness
-from domain.analytics.report import Report, report
+from domain.analytics.report import Figures, Report, report
 from domain.rules import RoutingRules
 
 
@@ -58,3 +61,24 @@ async def chart_inputs(
     )
     histogram = tallies.histograms.get("", {}).get("time_to_first_action", {})
     return ChartInputs(total, by_day, by_team, histogram)
+
+
+def flat(figures: Figures) -> dict[str, Any]:
+    """One CSV row: nested figures as `actioned.first_touch`, `time_to_assign_s.p50`."""
+    row: dict[str, Any] = {}
+    for key, value in figures.model_dump().items():
+        if isinstance(value, dict):
+            row.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            row[key] = value
+    return row
+
+
+def report_csv(result: Report) -> str:
+    """The report as `lead-router report --csv` writes it: one row per group, or one."""
+    rows = [flat(g) for g in result.by] or [flat(Figures(**result.model_dump()))]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

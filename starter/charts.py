@@ -4,6 +4,7 @@ escalation funnel, and fairness (each member's share against their weight's)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,19 +94,29 @@ CHARTS: dict[str, Callable[[ChartInputs, Axes], None]] = {
 }
 
 
+def _drawn(data: ChartInputs, name: str) -> Figure:
+    """One chart on a figure of its own (not pyplot's: safe off the main thread)."""
+    figure = Figure(figsize=SIZE)
+    CHARTS[name](data, figure.add_subplot())
+    figure.tight_layout()
+    return figure
+
+
 def write_charts(data: ChartInputs, out: Path) -> list[Path]:
     """Each chart as NAME.png and NAME.svg in `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, draw in CHARTS.items():
-        figure: Figure = plt.figure(figsize=SIZE)
-        try:
-            draw(data, figure.add_subplot())
-            figure.tight_layout()
-            for suffix in ("png", "svg"):
-                path = out / f"{name}.{suffix}"
-                figure.savefig(path, dpi=100)
-                written.append(path)
-        finally:
-            plt.close(figure)
+    for name in CHARTS:
+        figure = _drawn(data, name)
+        for suffix in ("png", "svg"):
+            path = out / f"{name}.{suffix}"
+            figure.savefig(path, dpi=100)
+            written.append(path)
     return written
+
+
+def chart_svg(data: ChartInputs, name: str) -> bytes:
+    """One chart as SVG, for the console's analytics page."""
+    out = io.BytesIO()
+    _drawn(data, name).savefig(out, format="svg")
+    return out.getvalue()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import secrets
 import signal
+from dataclasses import replace
 
 import uvicorn
 from rich.table import Table
@@ -18,8 +20,9 @@ from activities.rules_file import refuse_invalid_rules
 from domain.intake import InvalidSubmission, parse_submission
 from domain.models import Account
 from starter.api.app import create_app
-from starter.api.config import api_config, webhooks_note
+from starter.api.config import ApiConfig, api_config, webhooks_note
 from starter.api.server import uvicorn_config
+from starter.console.auth import hash_password
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
@@ -68,7 +71,9 @@ async def run_up(
             crm=crm_client(settings.crm),
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
-        config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
+        config, password = console_login(
+            api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
+        )
         console.print(webhooks_note(config))
         api_app = create_app(config, database, _shared(client))
         api_server = uvicorn.Server(uvicorn_config(api_app, config, "127.0.0.1", api_port))
@@ -81,12 +86,21 @@ async def run_up(
             address = external_address or (server.address if server else "")
             print(
                 f"lead-router ready: Temporal {address}, Web UI {ui}, "
+                f"console http://127.0.0.1:{api_port}/console, "
                 f"API http://127.0.0.1:{api_port} (docs /docs)",
                 flush=True,
             )
+            if password:
+                console.print(
+                    f"console login: user demo, password {password} (this run only; set "
+                    "LEAD_ROUTER_CONSOLE_USERS or LEAD_ROUTER_API_TOKEN to choose your own)"
+                )
             if demo:
                 await _demo(client, database, api_app.state.intake, settings)
-                console.print(f"Open {ui} to see each lead's history. Ctrl-C stops.")
+                console.print(
+                    f"Open the console at http://127.0.0.1:{api_port}/console for the queue, "
+                    f"the team and the figures, and {ui} for each lead's history. Ctrl-C stops."
+                )
             await stop.wait()
             console.print("stopping: the API and the worker finish, then Temporal stops")
             api_server.should_exit = True
@@ -95,6 +109,16 @@ async def run_up(
         await database.close()
         if server is not None:
             server.stop()
+
+
+def console_login(config: ApiConfig) -> tuple[ApiConfig, str | None]:
+    """A fresh clone has no API token and no console users: the console gets a user
+    `demo` with a password for this run only, printed beside the console's address."""
+    if config.api_token or config.console.users or config.insecure:
+        return config, None
+    password = secrets.token_urlsafe(12)
+    users = f"demo={hash_password(password)}"
+    return replace(config, console=config.console.model_copy(update={"users": users})), password
 
 
 def _shared(client: Client) -> ClientSource:

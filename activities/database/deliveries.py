@@ -101,6 +101,18 @@ class Deliveries:
             ).first()
         return DeliveryRow.model_validate(row._mapping) if row else None
 
+    async def received_since(self, since: datetime, limit: int = 5000) -> list[DeliveryRow]:
+        """The deliveries accepted since `since`, newest first, at most `limit`."""
+        query = (
+            select(DeliveryRow)
+            .where(col(DeliveryRow.created_at) >= since)
+            .order_by(col(DeliveryRow.created_at).desc())
+            .limit(limit)
+        )
+        async with self._tx.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [DeliveryRow.model_validate(r._mapping) for r in rows]
+
     async def count_by_status(self) -> dict[str, int]:
         async with self._tx.engine.connect() as conn:
             rows = (

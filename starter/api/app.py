@@ -19,6 +19,7 @@ from starter.api.middleware import add_guard
 from starter.api.routes import analytics, crm, leads, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
+from starter.console import add_console
 from starter.intake import ClientSource, IntakeService
 
 
@@ -62,6 +63,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     if config.codec_keys:
         add_codec_routes(app, config)
     app.include_router(service.router)
+    add_console(app, config)
     _describe(app)
     return app
 

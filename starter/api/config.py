@@ -9,7 +9,13 @@ from pathlib import Path
 from domain.providers import PROVIDERS, FormMappings, Provider
 from starter.intake import load_mappings
 from starter.runtime.codec import configured_keys
-from starter.runtime.settings import DEFAULT_RULES, CrmSettings, Settings
+from starter.runtime.settings import (
+    DEFAULT_RULES,
+    SAMPLE_COMPANIES,
+    ConsoleSettings,
+    CrmSettings,
+    Settings,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class ApiConfig:
     codec_origin: str | None = None
     crm: CrmSettings = field(default_factory=CrmSettings)
     rules_path: Path = DEFAULT_RULES  # fairness targets and the roster's CRM identities
+    companies_path: Path = SAMPLE_COMPANIES  # the console's rule previews enrich with it
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -66,6 +74,8 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_origin=settings.codec.cors_origin,
         crm=settings.crm,
         rules_path=settings.routing.rules_path,
+        companies_path=settings.routing.companies_path,
+        console=settings.console,
     )
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ from starter.cli.common import (
 
 if TYPE_CHECKING:
     from domain.analytics.percentiles import Delays
-    from domain.analytics.report import Figures, Report
+    from domain.analytics.report import Report
 
 analytics_app = typer.Typer(
     help="Routing analytics: the facts behind `report`.", no_args_is_help=True
@@ -175,24 +174,10 @@ def _secs_one(value: float | None) -> str:
     return "-" if value is None else f"{value:g} s"
 
 
-def flat(figures: Figures) -> dict[str, Any]:
-    """One CSV row: nested figures as `actioned.first_touch`, `time_to_assign_s.p50`."""
-    row: dict[str, Any] = {}
-    for key, value in figures.model_dump().items():
-        if isinstance(value, dict):
-            row.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            row[key] = value
-    return row
-
-
 def _csv(result: Report) -> None:
-    from domain.analytics.report import Figures
+    from starter.analytics import report_csv
 
-    rows = [flat(g) for g in result.by] or [flat(Figures(**result.model_dump()))]
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
+    sys.stdout.write(report_csv(result))
 
 
 @analytics_app.command("backfill")

@@ -74,8 +74,8 @@ def dead_letters_retry(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Route a rejected submission again, with the current mapping and rules."""
-    from domain.providers import PROVIDERS
-    from starter.intake import OWN_FIELDS, Rejected, intake_for
+    from starter.dead_letters import retry_dead_letter
+    from starter.intake import Rejected, intake_for
 
     settings = settings_for(address, namespace, database, data_dir)
     target = open_database(settings)
@@ -83,21 +83,7 @@ def dead_letters_retry(
     async def run() -> str:
         db = await target.init()
         try:
-            letter = await db.dead_letters.get(letter_id)
-            if letter is None:
-                raise ValueError(
-                    f"no dead letter {letter_id} (see `lead-router dead-letters list`)"
-                )
-            if letter.retried_at is not None:
-                raise ValueError(f"dead letter {letter_id} was already retried as {letter.lead_id}")
-            intake = intake_for(db, settings)
-            body = letter.raw_body.encode("utf-8")
-            provider = PROVIDERS.get(letter.source, OWN_FIELDS)
-            lead, _ = intake.to_lead(provider, body, letter.source)
-            accepted = await intake.record_and_start(
-                letter.source, lead, body, f"dead-letter-{letter_id}"
-            )
-            await db.dead_letters.mark_retried(letter_id, accepted.lead_id)
+            accepted = await retry_dead_letter(db, intake_for(db, settings), letter_id)
             return json.dumps({"lead_id": accepted.lead_id, "status": accepted.status})
         finally:
             await db.close()
@@ -107,7 +93,7 @@ def dead_letters_retry(
     except Rejected as exc:
         err.print(f"[red]still rejected:[/red] {exc}")
         raise typer.Exit(1) from None
-    except ValueError as exc:
+    except ValueError as exc:  # CannotRetry among them
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 

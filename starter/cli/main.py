@@ -9,6 +9,7 @@ import typer
 
 from starter.cli import (
     analytics,
+    console,
     crm,
     db,
     dead_letters,
@@ -52,5 +53,17 @@ def global_options(data_dir: DataDirOpt = None) -> None:
     given_data_dir(data_dir)
 
 
-for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics, crm):
+for noun in (
+    rules,
+    service,
+    leads,
+    roster,
+    dead_letters,
+    history,
+    keys,
+    db,
+    analytics,
+    crm,
+    console,
+):
     noun.register(app)

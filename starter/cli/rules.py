@@ -213,8 +213,9 @@ def backtest_command(
     """
     import asyncio
 
-    from domain.rule_diff import PastLead, backtest
+    from domain.rule_diff import backtest
     from starter.replay.history import recorded_leads
+    from starter.replay.past import past_leads
     from starter.runtime.codec import CodecError
 
     new = rules_from(rules, "new")
@@ -224,23 +225,8 @@ def backtest_command(
         leads, problems = asyncio.run(recorded_leads(files, data_dir))
     except CodecError as exc:
         raise fail(str(exc)) from None
-    past = []
-    for lead in leads:
-        if lead.plan is None:
-            problems.append(f"{lead.path}: no routing decision recorded yet")
-            continue
-        first = lead.plan
-        arrived = lead.submission.lead.submitted_at or lead.submission.received_at
-        past.append(
-            PastLead(
-                str(lead.path),
-                lead.submission.lead,
-                lead.enrichment,
-                first,
-                arrived,
-                lead.rules,
-            )
-        )
+    past, unrouted = past_leads(leads)
+    problems += unrouted
     report = backtest(past, new)
     report.skipped += problems
     _print(report, as_json, show, what="past leads")

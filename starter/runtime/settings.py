@@ -100,6 +100,15 @@ class ApiSettings(_Group):
     )
 
 
+class ConsoleSettings(_Group):
+    # "alice=scrypt$...;bob=scrypt$..." (`lead-router console hash-password`); the API
+    # token always logs in too
+    users: str | None = Field(None, validation_alias="LEAD_ROUTER_CONSOLE_USERS")
+    # signs the console's session cookies; default: derived from the API token
+    secret: str | None = Field(None, validation_alias="LEAD_ROUTER_CONSOLE_SECRET")
+    session_hours: float = Field(12.0, gt=0, validation_alias="LEAD_ROUTER_CONSOLE_SESSION_HOURS")
+
+
 class CodecSettings(_Group):
     keys: str | None = Field(None, validation_alias="LEAD_ROUTER_CODEC_KEYS")
     key_file: Path | None = Field(None, validation_alias="LEAD_ROUTER_CODEC_KEY_FILE")
@@ -146,6 +155,7 @@ class Settings(_Group):
     database: DatabaseSettings = Field(default_factory=_database_in_data_dir)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     codec: CodecSettings = Field(default_factory=CodecSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
@@ -187,6 +197,7 @@ ENV_GROUPS: tuple[type[_Group], ...] = (
     DatabaseSettings,
     RoutingSettings,
     ApiSettings,
+    ConsoleSettings,
     CodecSettings,
     TelemetrySettings,
     NotificationSettings,

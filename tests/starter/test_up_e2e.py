@@ -105,6 +105,7 @@ def _status(up: Up, email: str) -> dict[str, object]:
 def test_up_submit_act_restart_and_find_every_lead(up: Up) -> None:
     ready = up.start()
     assert f"http://127.0.0.1:{up.ui_port}" in ready
+    assert f"console http://127.0.0.1:{up.api_port}/console" in ready
 
     lines = "\n".join(json.dumps(x) for x in LEADS) + "\n"
     database = str(up.data_dir / "lead-router.db")  # the intake's, as `up` uses it
