@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo route test lint bench install clean
+.PHONY: demo route test lint bench install clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("lead-router needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,11 @@ lint: $(STAMP)
 test: lint
 	LEAD_ROUTER_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" \
 	LEAD_ROUTER_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" $(BIN)/python -m pytest
+
+# The console's screenshots in docs/console (the README shows them), from the browser tests.
+screenshots: $(STAMP)
+	LEAD_ROUTER_SCREENSHOTS=docs/console LEAD_ROUTER_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" \
+	$(BIN)/python -m pytest -q tests/starter/console/test_browser.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,7 +1,7 @@
 """The console in a real browser (Debian's Chromium through Playwright): signing in,
 the queue, a reassign from the lead page, a rep away with their lead handed on, a rules
 preview's diff, the analytics page against `lead-router report --json`, dead letters.
-Each test saves its page's screenshot into docs/console/ for the README."""
+Each test saves its page's screenshot (`make screenshots`: into docs/console/ for the README)."""
 
 from __future__ import annotations
 
