@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from starter.cli import common
-from starter.cli.common import AddressOpt, LeadArg, NamespaceOpt, err, fail
+from starter.cli.common import (
+    AddressOpt,
+    DatabaseOpt,
+    DataDirOpt,
+    LeadArg,
+    NamespaceOpt,
+    err,
+    fail,
+)
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -40,6 +48,8 @@ def export(
     run_id: Annotated[str | None, typer.Option(help="A run other than the latest.")] = None,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Write a lead's history as JSON, ready for `lead-router replay`.
 
@@ -47,7 +57,7 @@ def export(
     """
     from starter.replay.history import fetch_history, write_history
 
-    settings = common.settings_for(address, namespace)
+    settings = common.settings_for(address, namespace, database, data_dir)
     lead_id = common.lead_id_of(lead, settings)
 
     async def run(client: Client) -> None:
@@ -59,7 +69,7 @@ def export(
             err.print(f"wrote {len(history.events)} events of {lead_id} to {out}")
 
     try:
-        common.run_client(settings, run, lead_id)
+        common.run_client(settings, run, lead_id, erased_ok=True)  # it stays sealed
     except OSError as exc:
         raise fail(f"{out}: cannot write: {exc.strerror}") from None
 
