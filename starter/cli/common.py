@@ -135,6 +135,22 @@ def existing_database(url: str, master_keys: dict[str, bytes] | None = None) -> 
     return None if missing_sqlite_file(url) else Database(database_url(url), master_keys)
 
 
+async def with_app_database(
+    settings: Settings, job: Callable[[Database | None], Awaitable[T]]
+) -> T:
+    """Run `job` with the app database if there is one (it holds each lead's key, which
+    replay and backtest need to read a lead's history), else with None."""
+    from starter.runtime.codec import configured_keys
+
+    database = existing_database(settings.database.url, configured_keys(settings.codec))
+    if database is None:
+        return await job(None)
+    try:
+        return await job(await database.init())
+    finally:
+        await database.close()
+
+
 def no_database(path: Path) -> str:
     return (
         f"no app database at {path} (`lead-router up` or `lead-router db upgrade` creates "

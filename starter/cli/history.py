@@ -111,8 +111,15 @@ def replay(
 
     try:
         with progress:
-            data_dir = common.settings_for().paths.data_dir
-            outcomes = asyncio.run(replay_files(files, on_outcome=show, data_dir=data_dir))
+            settings = common.settings_for()
+            outcomes = asyncio.run(
+                common.with_app_database(
+                    settings,
+                    lambda db: replay_files(
+                        files, on_outcome=show, data_dir=settings.paths.data_dir, database=db
+                    ),
+                )
+            )
     except CodecError as exc:
         raise fail(str(exc)) from None
     failed = [o for o in outcomes if not o.ok]

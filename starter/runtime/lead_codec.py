@@ -35,6 +35,12 @@ KEY_ID = "lead-key-id"
 LEAD_ID = "lead-id"
 LEAD_WORKFLOW_PREFIX = "lead-"
 _NONCE = 12
+# what a converter without the app database says of a sealed payload, and what to do
+LEAD_SEALED_HINT = (
+    ENCODING.decode(),
+    " (sealed with the lead's own key: run where the app database is, with --data-dir or "
+    "LEAD_ROUTER_DATABASE_URL)",
+)
 
 
 class LeadKeySource(Protocol):

@@ -128,6 +128,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         slack_webhook_url: str | None = None,
         start_worker: bool = True,
         crm: CrmClient | None = None,
+        sealed: bool = True,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -139,9 +140,11 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
         # as deployed: each lead's payloads sealed with its key from the app database
-        config = env.client.config()
-        config["data_converter"] = lead_data_converter(store.lead_keys, None)
-        client = Client(**config)
+        client = env.client
+        if sealed:
+            config = env.client.config()
+            config["data_converter"] = lead_data_converter(store.lead_keys, None)
+            client = Client(**config)
         made = Lab(env, client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
         made.crm = "hubspot" if crm is not None else None
         if start_worker:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 from sqlalchemy import inspect, text
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
@@ -80,8 +81,8 @@ async def _facts_recorded(store: Database, lead_id: str, timeout: float = 20.0) 
         await asyncio.sleep(0.05)
 
 
-def _export(address: str, lead: str, database_url: str) -> str:
-    """`lead-router history export LEAD` as a person runs it (codec keys configured)."""
+def _cli(args: list[str], database_url: str) -> Result:
+    """`lead-router ARGS` as a person runs it, on this app database with the codec keys."""
     env = {
         "LEAD_ROUTER_DATABASE_URL": database_url,
         "LEAD_ROUTER_CODEC_KEYS": ",".join(
@@ -89,9 +90,18 @@ def _export(address: str, lead: str, database_url: str) -> str:
         ),
         "LEAD_ROUTER_ID_KEY": ID_KEY,
     }
-    result = CliRunner().invoke(app, ["history", "export", lead, "--address", address], env=env)
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return CliRunner().invoke(app, args, env=env)
+
+
+def _export(address: str, lead: str, database_url: str, out: Path) -> str:
+    """`lead-router history export LEAD`, to stdout and to a file."""
+    printed = _cli(["history", "export", lead, "--address", address], database_url)
+    assert printed.exit_code == 0, printed.output
+    written = _cli(
+        ["history", "export", lead, "--address", address, "--out", str(out)], database_url
+    )
+    assert written.exit_code == 0, written.output
+    return printed.stdout
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -152,12 +162,14 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
     raw = await lab_.env.client.get_workflow_handle(gone_id).fetch_history()
     raw_json = json.dumps(raw.to_json_dict())
     address = lab_.env.client.service_client.config.target_host
-    exported = await asyncio.to_thread(_export, address, gone["email"], store.url)
+    gone_file, kept_file = tmp_path / "gone.json", tmp_path / "kept.json"
+    exported = await asyncio.to_thread(_export, address, gone["email"], store.url, gone_file)
+    await asyncio.to_thread(_export, address, kept["email"], store.url, kept_file)
     with_codec_keys = await EncryptionCodec(CODEC_KEYS).decode(
         [_as_payload(p) for p in _payloads(raw.to_json_dict())]
     )
     opened = b"".join(p.SerializeToString() for p in with_codec_keys)
-    for text_seen in (raw_json, exported):
+    for text_seen in (raw_json, exported, gone_file.read_text()):
         assert [p for p in personal if p in text_seen] == []
     assert [p for p in personal if p.encode() in opened] == []
     encodings = [
@@ -168,6 +180,23 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
         await client.data_converter.payload_codec.decode(  # type: ignore[union-attr]
             [_as_payload(_payloads(raw.to_json_dict())[0])]
         )
+
+    # replay and backtest say the erased lead was erased, and go on with the other one
+    replayed = await asyncio.to_thread(_cli, ["replay", str(gone_file), str(kept_file)], store.url)
+    assert replayed.exit_code == 1, replayed.output
+    [gone_line] = [line for line in replayed.stdout.splitlines() if str(gone_file) in line]
+    [kept_line] = [line for line in replayed.stdout.splitlines() if str(kept_file) in line]
+    assert gone_line.startswith("FAIL") and "erased on request" in gone_line, gone_line
+    assert kept_line.startswith("ok"), kept_line
+    backtested = await asyncio.to_thread(
+        _cli,
+        ["backtest", str(gone_file), str(kept_file), "--rules", str(lab_.rules_path), "--json"],
+        store.url,
+    )
+    assert backtested.exit_code == 1, backtested.output
+    report = json.loads(backtested.stdout)
+    assert report["leads"] == 1, report
+    assert [s for s in report["skipped"] if gone_id in s and "erased on request" in s], report
 
     # the other lead's history still opens, with its key, from the app database
     other = await lab_.env.client.get_workflow_handle(kept_id).fetch_history()
