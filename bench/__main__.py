@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import analytics, cli_timing, crm, e2e, memory, replay_bench, route
+from bench import analytics, cli_timing, crm, e2e, lead_keys, memory, replay_bench, route
 from starter.runtime.stdio import private_stdout
 
 
@@ -54,6 +54,7 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
 async def run(quick: bool) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "quick": quick}
     results.update(route.run(10_000 if quick else 100_000))
+    results.update(await lead_keys.run(200 if quick else 2_000, 2_000 if quick else 20_000))
     results["e2e"] = await e2e.run(
         seconds=2.5 if quick else 20.0,
         rates=(5, 20, 50),
