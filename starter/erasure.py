@@ -29,8 +29,9 @@ async def erased_note(database: Database, lead_id: str) -> str | None:
     """What to tell a person asking about an erased lead, or None if it is not erased
     (never erased, or submitted again since, with a new key)."""
     erasure = await database.erasures.of(lead_id)
-    if erasure is None or await database.lead_keys.sealing_key(lead_id) is not None:
+    if erasure is None or await database.lead_keys.stored(lead_id):
         return None
+    database.lead_keys.forget(lead_id)  # erased by another process since this one read it
     facts = await database.analytics.facts_of(lead_id)
     return erased_text(
         lead_id,

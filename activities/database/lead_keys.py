@@ -88,6 +88,12 @@ class LeadKeys:
         self._remember(row.lead_id, row.key_id, key)
         return key
 
+    async def stored(self, lead_id: str) -> bool:
+        """Whether the database holds a key for the lead now (never the cache: another
+        process may have erased it since this one read it)."""
+        statement = select(LeadKeyRow.key_id).where(col(LeadKeyRow.lead_id) == lead_id).limit(1)
+        return await self._tx.lookup(lambda conn: conn.execute(statement).first() is not None)
+
     def forget(self, lead_id: str) -> None:
         """Drop the lead's keys from this process's memory (after its erasure)."""
         dropped = self._by_lead.pop(lead_id, None)

@@ -58,7 +58,7 @@ async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Respo
     response_model=None,
     responses={
         200: {"model": LeadState | Outcome, "description": "the action taken: the lead now"},
-        **errors(400, 401, 404, 409, 413, 422, 503),
+        **errors(400, 401, 404, 409, 410, 413, 422, 503),
     },
     openapi_extra={**json_body(ActionRequest), "security": [{"bearer": []}]},
 )
@@ -66,6 +66,7 @@ async def act(
     lead_id: str,
     request: Request,
     config: Config,
+    database: AppDatabase,
     client: Client,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -76,6 +77,8 @@ async def act(
     action = await read_json(request, ActionRequest)
     if isinstance(action, Response):
         return action
+    if (note := await erased_note(database, lead_id)) is not None:
+        return error(410, note)
     try:
         connected = await client()
         if action.action == "reassign":

@@ -204,3 +204,23 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
     assert kept["email"] not in json.dumps(other.to_json_dict())
     decoded = await client.data_converter.payload_codec.decode(other_payloads)  # type: ignore[union-attr]
     assert kept["email"].encode() in b"".join(p.data for p in decoded)
+
+    # the command line: `erase` asks before it acts, then `status` and `act` say it was erased
+    unasked = await asyncio.to_thread(
+        _cli, ["erase", kept["email"], "--address", address], store.url
+    )
+    assert unasked.exit_code == 2 and "add --yes" in unasked.output
+    by_cli = await asyncio.to_thread(
+        _cli, ["erase", kept["email"], "--yes", "--json", "--by", "dpo", "--address", address],
+        store.url,
+    )  # fmt: skip
+    assert by_cli.exit_code == 0, by_cli.output
+    assert json.loads(by_cli.stdout)["erased_by"] == "dpo"
+    for command in (["status", kept_id], ["act", kept_id, "--owner", "gita.berg"]):
+        refused = await asyncio.to_thread(_cli, [*command, "--address", address], store.url)
+        assert refused.exit_code == 1 and "erased on request" in refused.output, refused.output
+    acted = await service.http.post(
+        f"/leads/{kept_id}/actions", json={"owner_id": "gita.berg", "action": "first_touch"},
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+    )  # fmt: skip
+    assert acted.status_code == 410 and "erased on request" in acted.json()["detail"]
