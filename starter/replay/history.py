@@ -30,8 +30,8 @@ from temporalio.converter import DataConverter
 from domain.lifecycle import AssignRequest, Submission
 from domain.models import Enrichment, RoutingPlan
 from domain.rules import RoutingRules
-from starter.runtime.codec import ENCODING, CodecError, configured_keys, data_converter
-from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, lead_data_converter
+from starter.runtime.codec import ENCODING, CodecError, data_converter
+from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, converter_for
 from starter.runtime.settings import DataDirSettings, ReplaySettings
 from workflows.lead_routing import LeadRoutingWorkflow
 
@@ -269,9 +269,7 @@ async def recorded_leads(
 ) -> tuple[list[RecordedLead], list[str]]:
     """Every readable lead history among `paths`, and one problem line per other file (a
     lead erased on request says so: its payloads are sealed with a destroyed key)."""
-    converter = (
-        data_converter() if lead_keys is None else lead_data_converter(lead_keys, configured_keys())
-    )
+    converter = converter_for(lead_keys)
     cache = history_cache_dir(data_dir)
     leads: list[RecordedLead] = []
     problems: list[str] = []

@@ -34,8 +34,8 @@ from starter.replay.history import (
     local_activity_type,
     read_history,
 )
-from starter.runtime.codec import ENCODING, configured_keys, data_converter
-from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, lead_data_converter
+from starter.runtime.codec import ENCODING, configured_keys
+from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, converter_for
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.stdio import private_stdout
 from workflows.lead_routing import LeadRoutingWorkflow
@@ -83,13 +83,10 @@ def make_replayer(
     when keys are configured, and each lead's key from the app database when given its
     `lead_keys`) and the same sandbox."""
     skip_idle_payload_passes()
-    converter = (
-        data_converter() if lead_keys is None else lead_data_converter(lead_keys, configured_keys())
-    )
     return Replayer(
         workflows=list(workflows),
         interceptors=interceptors,
-        data_converter=converter,
+        data_converter=converter_for(lead_keys),
         workflow_runner=SANDBOX,
         runtime=_quiet_runtime(),
     )

@@ -28,7 +28,12 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
-from starter.runtime.codec import LEAD_DATA_CONVERTER, EncryptionCodec
+from starter.runtime.codec import (
+    LEAD_DATA_CONVERTER,
+    EncryptionCodec,
+    configured_keys,
+    data_converter,
+)
 
 ENCODING = b"binary/lead-sealed"
 KEY_ID = "lead-key-id"
@@ -114,3 +119,12 @@ def lead_data_converter(keys: LeadKeySource, codec_keys: dict[str, bytes] | None
     """The project's converter, sealing each lead's payloads with the lead's key."""
     inner = EncryptionCodec(codec_keys) if codec_keys else None
     return dataclasses.replace(LEAD_DATA_CONVERTER, payload_codec=LeadSealingCodec(keys, inner))
+
+
+def converter_for(lead_keys: LeadKeySource | None) -> DataConverter:
+    """The converter a process uses: with the app database's `lead_keys`, each lead's
+    payloads sealed with its key (and the configured codec keys for the rest); without,
+    the codec keys alone."""
+    if lead_keys is None:
+        return data_converter()
+    return lead_data_converter(lead_keys, configured_keys())

@@ -5,8 +5,7 @@ from __future__ import annotations
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-from starter.runtime.codec import configured_keys, data_converter
-from starter.runtime.lead_codec import LeadKeySource, lead_data_converter
+from starter.runtime.lead_codec import LeadKeySource, converter_for
 from starter.runtime.settings import TemporalSettings
 from starter.runtime.telemetry import tracing_interceptors
 
@@ -24,14 +23,11 @@ def _tls(settings: TemporalSettings) -> TLSConfig | bool:
 async def connect(settings: TemporalSettings, lead_keys: LeadKeySource | None = None) -> Client:
     """A client with the project's data converter and tracing; says what to do on failure.
     With `lead_keys` (the app database's), each lead's payloads are sealed with its key."""
-    converter = (
-        data_converter() if lead_keys is None else lead_data_converter(lead_keys, configured_keys())
-    )
     try:
         return await Client.connect(
             settings.address,
             namespace=settings.namespace,
-            data_converter=converter,
+            data_converter=converter_for(lead_keys),
             interceptors=tracing_interceptors(),
             tls=_tls(settings),
             api_key=settings.api_key,

@@ -198,6 +198,13 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
     assert report["leads"] == 1, report
     assert [s for s in report["skipped"] if gone_id in s and "erased on request" in s], report
 
+    backfilled = await asyncio.to_thread(
+        _cli, ["analytics", "backfill", str(gone_file), str(kept_file)], store.url
+    )
+    assert backfilled.exit_code == 1, backfilled.output
+    assert "backfilled 1 leads (1 skipped)" in backfilled.stdout
+    assert "erased on request" in backfilled.output, backfilled.output
+
     # the other lead's history still opens, with its key, from the app database
     other = await lab_.env.client.get_workflow_handle(kept_id).fetch_history()
     other_payloads = [_as_payload(p) for p in _payloads(other.to_json_dict())]
