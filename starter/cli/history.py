@@ -10,15 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from starter.cli import common
-from starter.cli.common import (
-    AddressOpt,
-    DatabaseOpt,
-    DataDirOpt,
-    LeadArg,
-    NamespaceOpt,
-    err,
-    fail,
-)
+from starter.cli.common import AddressOpt, LeadArg, NamespaceOpt, err, fail
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -48,8 +40,8 @@ def export(
     run_id: Annotated[str | None, typer.Option(help="A run other than the latest.")] = None,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
-    database: DatabaseOpt = None,
-    data_dir: DataDirOpt = None,
+    database: common.DatabaseOpt = None,
+    data_dir: common.DataDirOpt = None,
 ) -> None:
     """Write a lead's history as JSON, ready for `lead-router replay`.
 
