@@ -62,7 +62,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.include_router(erasure.router)
     app.include_router(analytics.router)
     if config.codec_keys:
-        add_codec_routes(app, config)
+        add_codec_routes(app, config, database.lead_keys)
     app.include_router(service.router)
     _describe(app)
     return app

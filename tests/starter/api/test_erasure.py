@@ -115,7 +115,7 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
     config = lab_.client.config()
     config["data_converter"] = lead_data_converter(store.lead_keys, CODEC_KEYS)
     client = lab_.client = Client(**config)
-    service = await api(lab_)
+    service = await api(lab_, codec_keys=CODEC_KEYS, codec_token="codec-token")
     tag = uuid.uuid4().hex[:8]
     gone = {"email": unique_email("erasmus"), "first_name": f"Erasmus{tag}",
             "last_name": f"Vanish{tag}", "message": f"call me {tag}", "country": "US",
@@ -211,6 +211,20 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
     assert kept["email"] not in json.dumps(other.to_json_dict())
     decoded = await client.data_converter.payload_codec.decode(other_payloads)  # type: ignore[union-attr]
     assert kept["email"].encode() in b"".join(p.data for p in decoded)
+
+    # the Web UI's codec server opens the other lead's payloads, leaves the erased one's sealed
+    from google.protobuf import json_format
+
+    gone_start = _payloads(raw.to_json_dict())[0]
+    kept_start = json_format.MessageToDict(other_payloads[0])
+    answer = await service.http.post(
+        "/codec/decode", json={"payloads": [gone_start, kept_start]},
+        headers={"Authorization": "Bearer codec-token"},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    gone_seen, kept_seen = (base64.b64decode(p["data"]) for p in answer.json()["payloads"])
+    assert kept["email"].encode() in kept_seen
+    assert answer.json()["payloads"][0] == gone_start and gone["email"].encode() not in gone_seen
 
     # the command line: `erase` asks before it acts, then `status` and `act` say it was erased
     unasked = await asyncio.to_thread(
