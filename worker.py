@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from activities.rules_file import refuse_invalid_rules
+from starter.runtime.codec import configured_keys
 from starter.runtime.crm import crm_client
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
@@ -51,11 +52,11 @@ def build_worker(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     refuse_invalid_rules(settings.routing.rules_path)  # before anything else starts
-    client = await connect(settings.temporal)
+    database = await Database(settings.database.url, configured_keys(settings.codec)).init()
+    client = await connect(settings.temporal, database.lead_keys)
     added = await ensure_registered(client)  # idempotent: lists first, adds what is missing
     if added:
         logging.info("registered search attributes %s", ", ".join(added))
-    database = await Database(settings.database.url).init()
     acts = LeadActivities(
         database,
         rules_path=settings.routing.rules_path,

@@ -12,7 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import analytics, cli_timing, console, crm, e2e, memory, replay_bench, route
+from bench import (
+    analytics,
+    cli_timing,
+    console,
+    crm,
+    e2e,
+    lead_keys,
+    memory,
+    replay_bench,
+    route,
+)
 from starter.runtime.stdio import private_stdout
 
 
@@ -57,6 +67,7 @@ async def run(quick: bool, console_only: bool = False) -> dict[str, Any]:
         results.update(await console.measure(*console.SIZES[quick]))
         return results
     results.update(route.run(10_000 if quick else 100_000))
+    results.update(await lead_keys.run(200 if quick else 2_000, 2_000 if quick else 20_000))
     results["e2e"] = await e2e.run(
         seconds=2.5 if quick else 20.0,
         rates=(5, 20, 50),

@@ -28,8 +28,8 @@ from worker import build_worker
 
 
 async def worker(settings: Settings) -> None:
-    client = await connect(settings.temporal)
     database = await Database(settings.database.url).init()
+    client = await connect(settings.temporal, database.lead_keys)  # as deployed
     acts = LeadActivities(
         database,
         rules_path=settings.routing.rules_path,
@@ -58,7 +58,7 @@ async def api(settings: Settings, port: int) -> None:
     from starter.api.app import create_app
 
     database = await Database(settings.database.url).init()
-    clients = ClientProvider(settings.temporal)
+    clients = ClientProvider(settings.temporal, database.lead_keys)
     app = create_app(api_config(settings, insecure=False, ui_url=None), database, clients)
     add_floor_route(app, clients, settings.temporal.task_queue)
     server = uvicorn.Server(

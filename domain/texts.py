@@ -210,3 +210,25 @@ def rules_invalid_alert(path: object, problems: str, version: str) -> str:
         f"The rules file {path} is invalid; new leads are routed by the last valid version "
         f"({version}) until it is fixed (`lead-router rules check {path}`):\n{problems}"
     )
+
+
+def erased_text(
+    lead_id: str,
+    erased_at: datetime,
+    erased_by: str,
+    team: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+) -> str:
+    """What a person reads about a lead erased on request: when, by whom, and the
+    routing facts that were kept (never who the person was)."""
+    kept = ", ".join(
+        f"{name} {value}"
+        for name, value in (("team", team), ("owner", owner), ("status", status))
+        if value
+    )
+    facts = f"; routing facts kept: {kept}" if kept else "; no routing facts were recorded"
+    return (
+        f"lead {lead_id} was erased on request on {erased_at:%Y-%m-%d} at {erased_at:%H:%M} UTC "
+        f"by {erased_by}: its personal data and history payloads can no longer be read{facts}"
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from starter.runtime.binaries import temporal_cli
+from starter.runtime.lead_codec import LeadKeySource
 from starter.runtime.settings import TemporalSettings
 from starter.runtime.temporal import connect
 from workflows.search_attributes import dev_server_flags
@@ -91,8 +92,14 @@ class DevServer:
             stderr=log,
         )
 
-    async def connect(self, namespace: str = "default", timeout: float = 60.0) -> Client:
-        """Wait until the server answers, then return a client."""
+    async def connect(
+        self,
+        namespace: str = "default",
+        timeout: float = 60.0,
+        lead_keys: LeadKeySource | None = None,
+    ) -> Client:
+        """Wait until the server answers, then return a client (sealing each lead's
+        payloads with its key when given the app database's `lead_keys`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -102,7 +109,9 @@ class DevServer:
                     f"see {self.data_dir / 'temporal.log'}:\n{self.log_tail()}"
                 )
             try:
-                return await connect(TemporalSettings(address=self.address, namespace=namespace))
+                return await connect(
+                    TemporalSettings(address=self.address, namespace=namespace), lead_keys
+                )
             except ConnectionError:
                 if loop.time() > deadline:
                     raise

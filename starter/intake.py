@@ -22,6 +22,7 @@ from temporalio.service import RPCError
 
 from activities.database import Database
 from activities.database.deliveries import DeadLetters, Deliveries
+from activities.database.lead_keys import LeadKeys
 from activities.database.tables import DeliveryRow
 from domain.crm import Crm
 from domain.intake import InvalidSubmission, load_submission_json, parse_submission
@@ -70,8 +71,8 @@ ClientSource = Callable[[], Awaitable[Client]]
 
 
 class IntakeService:
-    """Receives only what it uses: the deliveries (its outbox), the dead letters and a
-    Temporal client."""
+    """Receives only what it uses: the deliveries (its outbox), the dead letters, the
+    lead keys (each lead gets its own before its workflow starts) and a Temporal client."""
 
     def __init__(
         self,
@@ -79,6 +80,7 @@ class IntakeService:
         dead_letters: DeadLetters,
         client: ClientSource,
         *,
+        lead_keys: LeadKeys,
         task_queue: str,
         id_key: str,
         mappings: FormMappings,
@@ -87,6 +89,7 @@ class IntakeService:
     ) -> None:
         self.deliveries = deliveries
         self.dead_letters = dead_letters
+        self.lead_keys = lead_keys
         self.client = client
         self.task_queue = task_queue
         self.id_key = id_key
@@ -174,6 +177,7 @@ class IntakeService:
         `lead` is the row's lead when the caller has it already."""
         lead = lead or Lead.model_validate_json(row.lead_json)
         try:
+            await self.lead_keys.ensure(lead.lead_id)  # before any payload of the lead exists
             client = await self.client()
             await start_lead(
                 client,
@@ -216,7 +220,8 @@ def intake_for(database: Database, settings: Settings) -> IntakeService:
     return IntakeService(
         database.deliveries,
         database.dead_letters,
-        ClientProvider(settings.temporal),
+        ClientProvider(settings.temporal, database.lead_keys),
+        lead_keys=database.lead_keys,
         task_queue=settings.temporal.task_queue,
         id_key=settings.routing.id_key,
         mappings=load_mappings(settings.api.form_mappings),

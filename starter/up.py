@@ -26,6 +26,7 @@ from starter.console.auth import hash_password
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
+from starter.runtime.codec import configured_keys
 from starter.runtime.crm import crm_client
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
@@ -52,16 +53,18 @@ async def run_up(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    database = await Database(settings.database.url).init()
+    database = await Database(settings.database.url, configured_keys(settings.codec)).init()
     try:
         if external_address:
-            client = await connect(settings.with_temporal(external_address).temporal)
+            client = await connect(
+                settings.with_temporal(external_address).temporal, database.lead_keys
+            )
             await ensure_registered(client)  # the embedded server gets them as flags
             ui = "your Temporal Web UI"
         else:
             server = DevServer(settings.paths.data_dir, temporal_port, ui_port)
             server.start()
-            client = await server.connect(settings.temporal.namespace)
+            client = await server.connect(settings.temporal.namespace, lead_keys=database.lead_keys)
             ui = f"{server.ui_url}/namespaces/{settings.temporal.namespace}/workflows"
         acts = LeadActivities(
             database,

@@ -128,3 +128,22 @@ async def mark_owner_unavailable(client: Client, lead_id: str, owner_id: str, re
 
 async def activate_trial(client: Client, lead_id: str) -> None:
     await handle_for(client, lead_id).signal(LeadRoutingWorkflow.trial_activated)
+
+
+ERASURE_REASON = "erased on request"  # in clear in the history: never personal
+
+
+async def end_for_erasure(client: Client, lead_id: str) -> str:
+    """End the lead's workflow before its key is destroyed (a running workflow could no
+    longer read its own history). Returns what happened: terminated, closed or none."""
+    handle = handle_for(client, lead_id)
+    try:
+        described = await handle.describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return "none"
+        raise
+    if described.status is not WorkflowExecutionStatus.RUNNING:
+        return "closed"
+    await handle.terminate(reason=ERASURE_REASON)
+    return "terminated"

@@ -10,6 +10,8 @@ from activities.database.analytics import Analytics
 from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
+from activities.database.erasures import Erasures
+from activities.database.lead_keys import LeadKeys
 from activities.database.outbox import Outbox
 from activities.database.revision import HEAD, revision_of
 from activities.database.roster import Roster
@@ -20,7 +22,8 @@ class SchemaOutOfDate(RuntimeError):
 
 
 class Database:
-    def __init__(self, url: str | Path) -> None:
+    def __init__(self, url: str | Path, master_keys: dict[str, bytes] | None = None) -> None:
+        """`master_keys`: the codec's keys, which wrap each lead's own key."""
         self.transactions = Transactions(url)
         self.url = self.transactions.url
         self.engine = self.transactions.engine  # for ad hoc reads, as a health check's
@@ -31,6 +34,8 @@ class Database:
         self.dead_letters = DeadLetters(self.transactions)
         self.analytics = Analytics(self.transactions)
         self.crm = CrmLedger(self.transactions)
+        self.lead_keys = LeadKeys(self.transactions, master_keys)
+        self.erasures = Erasures(self.transactions, self.lead_keys)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself

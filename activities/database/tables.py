@@ -230,3 +230,28 @@ class CrmEventRow(SQLModel, table=True):
     lead_id: str | None = Field(default=None, index=True)
     outcome: str
     received_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+
+
+class LeadKeyRow(SQLModel, table=True):
+    """The key that seals one lead's payloads in Temporal, wrapped with the active codec
+    key when one is configured (`wrapped_with`, "" when not). Destroying the row is what
+    makes the lead's histories unreadable (erasure on request)."""
+
+    __tablename__ = "lead_keys"
+    key_id: str = Field(primary_key=True)
+    lead_id: str = Field(index=True)
+    wrapped_with: str = ""
+    key: str  # base64: the key, or nonce + sealed key when wrapped
+    created_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+
+
+class ErasureRow(SQLModel, table=True):
+    """One row per erasure on request: when, by whom, which lead. No personal data."""
+
+    __tablename__ = "erasures"
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: str = Field(index=True)
+    erased_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+    erased_by: str
+    workflow: str  # what happened to the lead's workflow: terminated, closed, none
+    rows: str  # what was deleted or blanked, table by table ("deliveries 2, ...")

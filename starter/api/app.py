@@ -16,7 +16,7 @@ from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.errors import error
 from starter.api.middleware import add_guard
-from starter.api.routes import analytics, crm, leads, service, webhooks
+from starter.api.routes import analytics, crm, erasure, leads, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
 from starter.console import add_console
@@ -28,6 +28,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
         database.deliveries,
         database.dead_letters,
         client,
+        lead_keys=database.lead_keys,
         task_queue=config.task_queue,
         id_key=config.id_key,
         mappings=config.mappings,
@@ -59,9 +60,10 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.include_router(webhooks.router)
     app.include_router(crm.router)
     app.include_router(leads.router)
+    app.include_router(erasure.router)
     app.include_router(analytics.router)
     if config.codec_keys:
-        add_codec_routes(app, config)
+        add_codec_routes(app, config, database.lead_keys)
     app.include_router(service.router)
     add_console(app, config)
     _describe(app)

@@ -32,6 +32,17 @@ class AcceptedAnswer(BaseModel):
     temporal_ui_url: str | None
 
 
+class ErasureAnswer(BaseModel):
+    """An erasure done: which lead, when, by whom, what happened to its workflow and
+    what was deleted or blanked, table by table. No personal data."""
+
+    lead_id: str
+    erased_at: str
+    erased_by: str
+    workflow: str
+    rows: str
+
+
 class QueuedAnswer(BaseModel):
     """A lead whose delivery is taken but whose workflow has not started yet."""
 
@@ -45,6 +56,7 @@ WHY = {
     404: "not configured, or no such lead",
     408: "the request did not arrive whole in time",
     409: "the lead refused the action (the reason says why)",
+    410: "the lead was erased on request (the detail says when and what was kept)",
     413: "body over 64 KiB",
     415: "not application/json",
     422: "the body cannot be used: one entry per bad field (a delivery is kept as a dead letter)",

@@ -28,6 +28,7 @@ from starter.cli.common import (
     rules_from,
     run_client,
     settings_for,
+    with_app_database,
 )
 
 if TYPE_CHECKING:
@@ -208,7 +209,12 @@ def backfill(
         raise fail("give history files or folders, or --from-temporal (one of the two)")
     settings = settings_for(address, namespace, database, data_dir)
     if histories:
-        found, problems = asyncio.run(facts_of_files(history_files(histories)))
+        files = history_files(histories)
+        found, problems = asyncio.run(
+            with_app_database(
+                settings, lambda db: facts_of_files(files, db.lead_keys if db else None)
+            )
+        )
     else:
         start = None
         if since:
@@ -240,7 +246,12 @@ async def _from_temporal(client: Any, start: datetime | None, facts_of_histories
     if start is not None:
         query += f" AND StartTime >= '{start.isoformat()}'"
     histories = [h async for h in client.list_workflows(query).map_histories()]
-    return await facts_of_histories(histories, [h.workflow_id for h in histories])
+    from starter.runtime.lead_codec import LeadSealingCodec
+
+    # the client's codec holds the app database's lead keys (run_client): replay with them
+    codec = client.data_converter.payload_codec
+    keys = codec.keys if isinstance(codec, LeadSealingCodec) else None
+    return await facts_of_histories(histories, [h.workflow_id for h in histories], keys)
 
 
 def register(app: typer.Typer) -> None:

@@ -128,11 +128,27 @@ def missing_sqlite_file(url: str) -> Path | None:
     return path if resolved.startswith("sqlite") and not path.exists() else None
 
 
-def existing_database(url: str) -> Database | None:
+def existing_database(url: str, master_keys: dict[str, bytes] | None = None) -> Database | None:
     """The database if it exists already."""
     from activities.database import Database, database_url
 
-    return None if missing_sqlite_file(url) else Database(database_url(url))
+    return None if missing_sqlite_file(url) else Database(database_url(url), master_keys)
+
+
+async def with_app_database(
+    settings: Settings, job: Callable[[Database | None], Awaitable[T]]
+) -> T:
+    """Run `job` with the app database if there is one (it holds each lead's key, which
+    replay and backtest need to read a lead's history), else with None."""
+    from starter.runtime.codec import configured_keys
+
+    database = existing_database(settings.database.url, configured_keys(settings.codec))
+    if database is None:
+        return await job(None)
+    try:
+        return await job(await database.init())
+    finally:
+        await database.close()
 
 
 def no_database(path: Path) -> str:
@@ -148,8 +164,9 @@ def open_database(settings: Settings) -> Database:
     if missing := missing_sqlite_file(settings.database.url):
         raise fail(no_database(missing))
     from activities.database import Database
+    from starter.runtime.codec import configured_keys
 
-    return Database(settings.database.url)
+    return Database(settings.database.url, configured_keys(settings.codec))
 
 
 def lead_id_of(email_or_id: str, settings: Settings) -> str:
@@ -166,31 +183,57 @@ def run_on_lead(
     address: str | None,
     namespace: str | None,
     job: Callable[[Client, str], Awaitable[T]],
+    database: str | None = None,
+    data_dir: Path | None = None,
 ) -> T:
-    """Resolve the lead (an email or an id), then run `job(client, lead_id)`."""
-    settings = settings_for(address, namespace)
+    """Resolve the lead (an email or an id), then run `job(client, lead_id)`. The app
+    database (`database`, `data_dir`) holds the lead's key: what the worker answers is
+    sealed with it."""
+    settings = settings_for(address, namespace, database, data_dir)
     lead_id = lead_id_of(lead, settings)
     return run_client(settings, lambda client: job(client, lead_id), lead_id)
 
 
 def run_client(
-    settings: Settings, job: Callable[[Client], Awaitable[T]], lead_id: str | None = None
+    settings: Settings,
+    job: Callable[[Client], Awaitable[T]],
+    lead_id: str | None = None,
+    *,
+    erased_ok: bool = False,
 ) -> T:
-    """Connect, run the job, and turn Temporal's errors into a line a person can act on."""
+    """Connect, run the job, and turn Temporal's errors into a line a person can act on.
+    A lead erased on request is refused with what was kept, unless `erased_ok`."""
     import asyncio
 
     from temporalio.client import WorkflowUpdateFailedError
     from temporalio.service import RPCError, RPCStatusCode
 
+    from activities.database.database import SchemaOutOfDate
+    from activities.database.lead_keys import LeadKeyError
     from starter.runtime.temporal import connect
     from workflows.client import LeadClosed
 
     async def run() -> T:
-        return await job(await connect(settings.temporal))
+        from starter.erasure import erased_note
+        from starter.runtime.codec import configured_keys
+
+        # the app database holds each lead's key: what the worker answers is sealed with it
+        database = existing_database(settings.database.url, configured_keys(settings.codec))
+        if database is None:
+            return await job(await connect(settings.temporal))
+        try:
+            await database.init()
+            if lead_id and (note := await erased_note(database, lead_id)):
+                if not erased_ok:
+                    raise fail(note, 1)
+                err.print(f"note: {note}")
+            return await job(await connect(settings.temporal, database.lead_keys))
+        finally:
+            await database.close()
 
     try:
         return asyncio.run(run())
-    except ConnectionError as exc:
+    except (ConnectionError, SchemaOutOfDate, LeadKeyError) as exc:
         raise fail(str(exc)) from None
     except LeadClosed as exc:
         raise fail(f"refused: {exc}", 1) from None

@@ -40,6 +40,8 @@ def export(
     run_id: Annotated[str | None, typer.Option(help="A run other than the latest.")] = None,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: common.DatabaseOpt = None,
+    data_dir: common.DataDirOpt = None,
 ) -> None:
     """Write a lead's history as JSON, ready for `lead-router replay`.
 
@@ -47,7 +49,7 @@ def export(
     """
     from starter.replay.history import fetch_history, write_history
 
-    settings = common.settings_for(address, namespace)
+    settings = common.settings_for(address, namespace, database, data_dir)
     lead_id = common.lead_id_of(lead, settings)
 
     async def run(client: Client) -> None:
@@ -59,7 +61,7 @@ def export(
             err.print(f"wrote {len(history.events)} events of {lead_id} to {out}")
 
     try:
-        common.run_client(settings, run, lead_id)
+        common.run_client(settings, run, lead_id, erased_ok=True)  # it stays sealed
     except OSError as exc:
         raise fail(f"{out}: cannot write: {exc.strerror}") from None
 
@@ -101,8 +103,15 @@ def replay(
 
     try:
         with progress:
-            data_dir = common.settings_for().paths.data_dir
-            outcomes = asyncio.run(replay_files(files, on_outcome=show, data_dir=data_dir))
+            settings = common.settings_for()
+            outcomes = asyncio.run(
+                common.with_app_database(
+                    settings,
+                    lambda db: replay_files(
+                        files, on_outcome=show, data_dir=settings.paths.data_dir, database=db
+                    ),
+                )
+            )
     except CodecError as exc:
         raise fail(str(exc)) from None
     failed = [o for o in outcomes if not o.ok]

@@ -1,7 +1,9 @@
-"""`lead-router submit`, `status`, `act` and `reassign`: a lead from the terminal."""
+"""`lead-router submit`, `status`, `act`, `reassign` and `erase`: a lead from the
+terminal."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -16,6 +18,7 @@ from starter.cli.common import (
     LeadArg,
     NamespaceOpt,
     fail,
+    lead_id_of,
     open_database,
     run_on_lead,
     settings_for,
@@ -23,6 +26,7 @@ from starter.cli.common import (
 
 if TYPE_CHECKING:
     from activities.database import Database
+    from activities.database.tables import ErasureRow
     from starter.runtime.settings import Settings
 
 # domain.lifecycle.FirstActionKind's values, spelled here so `--help` imports no model
@@ -100,12 +104,14 @@ def status(
     as_json: JsonOpt = False,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Show where a lead is: status, owner, team, SLA, input warnings and every decision."""
     from domain.texts import describe_state
     from workflows.client import lead_status
 
-    state = run_on_lead(lead, address, namespace, lead_status)
+    state = run_on_lead(lead, address, namespace, lead_status, database, data_dir)
     if as_json:
         typer.echo(state.model_dump_json(indent=2))
     else:
@@ -118,6 +124,8 @@ def act(
     action: Annotated[ActionName, typer.Option(help="What the owner did.")] = "first_touch",
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Record the owner's first action; refused (exit 1) unless they own the lead and it
     is still open."""
@@ -126,7 +134,12 @@ def act(
 
     kind = FirstActionKind(action)
     outcome = run_on_lead(
-        lead, address, namespace, lambda c, lead_id: record_action(c, lead_id, owner, kind)
+        lead,
+        address,
+        namespace,
+        lambda c, lead_id: record_action(c, lead_id, owner, kind),
+        database,
+        data_dir,
     )
     typer.echo(outcome.model_dump_json(indent=2))
 
@@ -137,17 +150,90 @@ def reassign(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the lead's history).")],
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Hand a lead to another owner by hand; their SLA clock starts now."""
     from domain.texts import describe_state
     from workflows.client import reassign_lead
 
     state = run_on_lead(
-        lead, address, namespace, lambda c, lead_id: reassign_lead(c, lead_id, to, reason)
+        lead,
+        address,
+        namespace,
+        lambda c, lead_id: reassign_lead(c, lead_id, to, reason),
+        database,
+        data_dir,
     )
     typer.echo("\n".join(describe_state(state)))
 
 
+YesOpt = Annotated[bool, typer.Option("--yes", help="Erase without asking first (for scripts).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who asked for it, recorded with the erasure (default: you)."),
+]
+
+
+def erase(
+    lead: LeadArg,
+    yes: YesOpt = False,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Erase a person's lead on request (GDPR): end its workflow, destroy the key that
+    seals its history in Temporal, delete its deliveries, dead letters, notification texts
+    and CRM rows. Its routing facts (team, owner, times, outcome) stay for analytics; the
+    erasure is recorded (when, by whom, which lead id). Cannot be undone."""
+    settings = settings_for(address, namespace, database, data_dir)
+    lead_id = lead_id_of(lead, settings)
+    email = lead.strip().lower() if "@" in lead else None
+    if not yes:
+        if not sys.stdin.isatty():
+            raise fail("erasure cannot be undone: add --yes to erase without a prompt")
+        typer.confirm(f"Erase lead {lead_id} for good?", abort=True)
+    erasure = _erase(settings, lead_id, by or f"cli:{getpass.getuser()}", email)
+    if as_json:
+        record = erasure.model_dump(mode="json", exclude={"id"})
+        typer.echo(json.dumps(record))
+    else:
+        typer.echo(
+            f"erased lead {lead_id}: workflow {erasure.workflow}; {erasure.rows}; "
+            "its routing facts stay in analytics"
+        )
+
+
+def _erase(settings: Settings, lead_id: str, erased_by: str, email: str | None) -> ErasureRow:
+    import asyncio
+
+    from temporalio.service import RPCError
+
+    from activities.database.database import SchemaOutOfDate
+    from starter.erasure import erase_lead
+    from starter.runtime.temporal import connect
+
+    database = open_database(settings)
+
+    async def run() -> ErasureRow:
+        try:
+            await database.init()
+            client = await connect(settings.temporal, database.lead_keys)
+            return await erase_lead(client, database, lead_id, erased_by, email)
+        finally:
+            await database.close()
+
+    try:
+        return asyncio.run(run())
+    except (ConnectionError, SchemaOutOfDate) as exc:
+        raise fail(f"{exc}; nothing was erased") from None
+    except RPCError as exc:
+        raise fail(f"Temporal: {exc.message}; nothing was erased") from None
+
+
 def register(app: typer.Typer) -> None:
-    for command in (submit, status, act, reassign):
+    for command in (submit, status, act, reassign, erase):
         app.command()(command)

@@ -221,8 +221,15 @@ def backtest_command(
     new = rules_from(rules, "new")
     files = history_files_of(histories)
     try:
-        data_dir = common.settings_for().paths.data_dir
-        leads, problems = asyncio.run(recorded_leads(files, data_dir))
+        settings = common.settings_for()
+        leads, problems = asyncio.run(
+            common.with_app_database(
+                settings,
+                lambda db: recorded_leads(
+                    files, settings.paths.data_dir, db.lead_keys if db is not None else None
+                ),
+            )
+        )
     except CodecError as exc:
         raise fail(str(exc)) from None
     past, unrouted = past_leads(leads)

@@ -89,14 +89,15 @@ async def serve(
     from starter.api.app import create_app
     from starter.api.config import api_config, webhooks_note
     from starter.api.server import uvicorn_config
+    from starter.runtime.codec import configured_keys
     from starter.runtime.temporal import ClientProvider
 
     refuse_invalid_rules(settings.routing.rules_path)  # its leads would never be routed
-    database = await Database(settings.database.url).init()
+    database = await Database(settings.database.url, configured_keys(settings.codec)).init()
     try:
         config = api_config(settings, insecure=insecure, ui_url=ui_url)
         err.print(webhooks_note(config))
-        app = create_app(config, database, ClientProvider(settings.temporal))
+        app = create_app(config, database, ClientProvider(settings.temporal, database.lead_keys))
         server = uvicorn.Server(uvicorn_config(app, config, host, port))
         serving = asyncio.create_task(server.serve())
         while not (server.started or serving.done()):

@@ -22,6 +22,7 @@ from temporalio.worker import (
 from domain.analytics.facts import LeadFacts
 from starter.replay.history import HistoryFileError, read_history
 from starter.replay.replayer import make_replayer
+from starter.runtime.lead_codec import LeadKeySource
 
 # what the replays produced, by workflow id (one replay at a time per process)
 _SEEN: dict[str, LeadFacts] = {}
@@ -56,11 +57,14 @@ class FactsInterceptor(Interceptor):
 
 
 async def facts_of_histories(
-    histories: Sequence[WorkflowHistory], names: Sequence[str]
+    histories: Sequence[WorkflowHistory],
+    names: Sequence[str],
+    lead_keys: LeadKeySource | None = None,
 ) -> tuple[list[LeadFacts], list[str]]:
     """The latest facts of each history's lead; a problem line for each history that
-    gave none (not routed yet, or it no longer replays), named by `names`."""
-    replayer = make_replayer(interceptors=[FactsInterceptor()])
+    gave none (not routed yet, erased, or it no longer replays), named by `names`. The app
+    database's `lead_keys` open the leads' payloads."""
+    replayer = make_replayer(interceptors=[FactsInterceptor()], lead_keys=lead_keys)
     found: list[LeadFacts] = []
     problems: list[str] = []
     for history, name in zip(histories, names, strict=True):
@@ -76,7 +80,9 @@ async def facts_of_histories(
     return found, problems
 
 
-async def facts_of_files(paths: Sequence[Path]) -> tuple[list[LeadFacts], list[str]]:
+async def facts_of_files(
+    paths: Sequence[Path], lead_keys: LeadKeySource | None = None
+) -> tuple[list[LeadFacts], list[str]]:
     histories: list[WorkflowHistory] = []
     names: list[str] = []
     problems: list[str] = []
@@ -86,5 +92,5 @@ async def facts_of_files(paths: Sequence[Path]) -> tuple[list[LeadFacts], list[s
             names.append(str(path))
         except HistoryFileError as exc:
             problems.append(str(exc))
-    found, more = await facts_of_histories(histories, names)
+    found, more = await facts_of_histories(histories, names, lead_keys)
     return found, problems + more

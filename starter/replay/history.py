@@ -31,6 +31,7 @@ from domain.lifecycle import AssignRequest, Submission
 from domain.models import Enrichment, RoutingPlan
 from domain.rules import RoutingRules
 from starter.runtime.codec import ENCODING, CodecError, data_converter
+from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, converter_for
 from starter.runtime.settings import DataDirSettings, ReplaySettings
 from workflows.lead_routing import LeadRoutingWorkflow
 
@@ -232,6 +233,8 @@ async def recorded_lead(
         hint = ""
         if isinstance(exc, CodecError) or ENCRYPTED in str(exc):
             hint = " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
+        elif LEAD_SEALED_HINT[0] in str(exc):
+            hint = LEAD_SEALED_HINT[1]
         raise HistoryFileError(f"{path}: a payload does not decode: {exc}{hint}") from None
     return lead
 
@@ -262,10 +265,11 @@ async def _local_activity(converter: DataConverter, marker: Any, lead: RecordedL
 
 
 async def recorded_leads(
-    paths: Sequence[Path], data_dir: Path | None = None
+    paths: Sequence[Path], data_dir: Path | None = None, lead_keys: LeadKeySource | None = None
 ) -> tuple[list[RecordedLead], list[str]]:
-    """Every readable lead history among `paths`, and one problem line per other file."""
-    converter = data_converter()
+    """Every readable lead history among `paths`, and one problem line per other file (a
+    lead erased on request says so: its payloads are sealed with a destroyed key)."""
+    converter = converter_for(lead_keys)
     cache = history_cache_dir(data_dir)
     leads: list[RecordedLead] = []
     problems: list[str] = []

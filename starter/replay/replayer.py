@@ -26,6 +26,7 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.worker import Interceptor, Replayer
 from temporalio.workflow import NondeterminismError
 
+from activities.database import Database
 from starter.replay.history import (
     HistoryFileError,
     event_name,
@@ -33,7 +34,8 @@ from starter.replay.history import (
     local_activity_type,
     read_history,
 )
-from starter.runtime.codec import ENCODING, configured_keys, data_converter
+from starter.runtime.codec import ENCODING, configured_keys
+from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, converter_for
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.stdio import private_stdout
 from workflows.lead_routing import LeadRoutingWorkflow
@@ -73,15 +75,18 @@ def _quiet_runtime() -> Runtime:
 
 
 def make_replayer(
-    workflows: Sequence[type] = WORKFLOWS, interceptors: Sequence[Interceptor] = ()
+    workflows: Sequence[type] = WORKFLOWS,
+    interceptors: Sequence[Interceptor] = (),
+    lead_keys: LeadKeySource | None = None,
 ) -> Replayer:
     """Set up as the worker is: the project's data converter (with the payload codec
-    when keys are configured) and the same sandbox."""
+    when keys are configured, and each lead's key from the app database when given its
+    `lead_keys`) and the same sandbox."""
     skip_idle_payload_passes()
     return Replayer(
         workflows=list(workflows),
         interceptors=interceptors,
-        data_converter=data_converter(),
+        data_converter=converter_for(lead_keys),
         workflow_runner=SANDBOX,
         runtime=_quiet_runtime(),
     )
@@ -99,6 +104,7 @@ async def replay_files(
     replayers: int = REPLAYERS,
     processes: int | None = None,
     data_dir: Path | None = None,
+    database: Database | None = None,
 ) -> list[ReplayOutcome]:
     """Replay every file; each outcome also goes to `on_outcome`, in the files' order.
 
@@ -107,7 +113,9 @@ async def replay_files(
     histories a second than one). A corpus of `FILES_PER_PROCESS` files or more is also
     shared with other processes, up to one per core (`processes`, by default from the
     corpus's size), in chunks to whichever is free: replaying is CPU-bound in Python.
-    Parsed files are cached in `data_dir`'s history cache (`history_cache_dir`)."""
+    Parsed files are cached in `data_dir`'s history cache (`history_cache_dir`). The app
+    `database` holds the leads' own keys their payloads are sealed with."""
+    keys = database.lead_keys if database is not None else None
     cache = history_cache_dir(data_dir)
     outcomes = [ReplayOutcome(path) for path in paths]
     finished = [False] * len(outcomes)
@@ -123,14 +131,14 @@ async def replay_files(
     if processes is None:
         processes = min(os.cpu_count() or 1, len(paths) // FILES_PER_PROCESS)
     if processes <= 1:
-        await _replay_here(range(len(outcomes)), outcomes, workflows, replayers, done, cache)
+        await _replay_here(range(len(outcomes)), outcomes, workflows, replayers, done, cache, keys)
         return outcomes
     chunks = iter([range(i, min(i + CHUNK, len(paths))) for i in range(0, len(paths), CHUNK)])
     refs = [[w.__module__, w.__qualname__] for w in workflows]
 
     async def here() -> None:
         for chunk in chunks:
-            await _replay_here(chunk, outcomes, workflows, replayers, done, cache)
+            await _replay_here(chunk, outcomes, workflows, replayers, done, cache, keys)
 
     async def elsewhere() -> None:
         # a fresh interpreter, not multiprocessing: that would re-import the caller's
@@ -148,12 +156,13 @@ async def replay_files(
                     "workflows": refs,
                     "replayers": replayers,
                     "cache": str(cache) if cache else None,
+                    "database": database.url if database is not None else None,
                 }
                 child.stdin.write(json.dumps(request).encode() + b"\n")
                 await child.stdin.drain()
                 answer = await child.stdout.readline()
                 if not answer:  # the child died: this chunk here, the rest to `here`
-                    await _replay_here(chunk, outcomes, workflows, replayers, done, cache)
+                    await _replay_here(chunk, outcomes, workflows, replayers, done, cache, keys)
                     return
                 for index, fields in zip(chunk, json.loads(answer), strict=True):
                     outcomes[index] = ReplayOutcome(**{**fields, "path": outcomes[index].path})
@@ -176,17 +185,35 @@ def serve_chunks() -> None:
         paths = [Path(p) for p in request["paths"]]
         cache = request["cache"]
         replayed = asyncio.run(
-            _replay_chunk(paths, workflows, request["replayers"], Path(cache) if cache else None)
+            _replay_chunk(
+                paths,
+                workflows,
+                request["replayers"],
+                Path(cache) if cache else None,
+                request.get("database"),
+            )
         )
         fields = [{k: v for k, v in dataclasses.asdict(o).items() if k != "path"} for o in replayed]
         print(json.dumps(fields), file=answers, flush=True)
 
 
 async def _replay_chunk(
-    paths: list[Path], workflows: Sequence[type], replayers: int, cache: Path | None
+    paths: list[Path],
+    workflows: Sequence[type],
+    replayers: int,
+    cache: Path | None,
+    database_url: str | None,
 ) -> list[ReplayOutcome]:
     outcomes = [ReplayOutcome(path) for path in paths]
-    await _replay_here(range(len(paths)), outcomes, workflows, replayers, lambda i: None, cache)
+    database = Database(database_url, configured_keys()) if database_url else None
+    keys = database.lead_keys if database is not None else None
+    try:
+        await _replay_here(
+            range(len(paths)), outcomes, workflows, replayers, lambda i: None, cache, keys
+        )
+    finally:
+        if database is not None:
+            await database.close()
     return outcomes
 
 
@@ -204,11 +231,12 @@ async def _replay_here(
     replayers: int,
     done: Callable[[int], None],
     cache: Path | None,
+    keys: LeadKeySource | None = None,
 ) -> None:
     lanes = max(1, min(replayers, len(indexes)))
     await asyncio.gather(
         *(
-            _replay_lane(indexes[lane::lanes], outcomes, workflows, cache, done)
+            _replay_lane(indexes[lane::lanes], outcomes, workflows, cache, done, keys)
             for lane in range(lanes)
         )
     )
@@ -220,8 +248,9 @@ async def _replay_lane(
     workflows: Sequence[type],
     cache: Path | None,
     done: Callable[[int], None],
+    keys: LeadKeySource | None,
 ) -> None:
-    replayer = make_replayer(workflows)
+    replayer = make_replayer(workflows, lead_keys=keys)
     replayed: list[tuple[int, WorkflowHistory]] = []
 
     async def histories() -> AsyncIterator[WorkflowHistory]:
@@ -251,6 +280,8 @@ async def _replay_lane(
                     outcome.error += (
                         " (encrypted: set LEAD_ROUTER_CODEC_KEYS to the keys that sealed it)"
                     )
+                elif LEAD_SEALED_HINT[0] in outcome.error:
+                    outcome.error += LEAD_SEALED_HINT[1]
             done(index)
 
 

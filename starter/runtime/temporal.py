@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-from starter.runtime.codec import data_converter
+from starter.runtime.lead_codec import LeadKeySource, converter_for
 from starter.runtime.settings import TemporalSettings
 from starter.runtime.telemetry import tracing_interceptors
 
@@ -20,13 +20,14 @@ def _tls(settings: TemporalSettings) -> TLSConfig | bool:
     return bool(settings.api_key)
 
 
-async def connect(settings: TemporalSettings) -> Client:
-    """A client with the project's data converter and tracing; says what to do on failure."""
+async def connect(settings: TemporalSettings, lead_keys: LeadKeySource | None = None) -> Client:
+    """A client with the project's data converter and tracing; says what to do on failure.
+    With `lead_keys` (the app database's), each lead's payloads are sealed with its key."""
     try:
         return await Client.connect(
             settings.address,
             namespace=settings.namespace,
-            data_converter=data_converter(),
+            data_converter=converter_for(lead_keys),
             interceptors=tracing_interceptors(),
             tls=_tls(settings),
             api_key=settings.api_key,
@@ -42,11 +43,12 @@ class ClientProvider:
     """One shared client, connected on first use and again after a failed connect,
     so a service can start (and queue leads) while Temporal is down."""
 
-    def __init__(self, settings: TemporalSettings) -> None:
+    def __init__(self, settings: TemporalSettings, lead_keys: LeadKeySource | None = None) -> None:
         self.settings = settings
+        self.lead_keys = lead_keys
         self._client: Client | None = None
 
     async def __call__(self) -> Client:
         if self._client is None:
-            self._client = await connect(self.settings)
+            self._client = await connect(self.settings, self.lead_keys)
         return self._client

@@ -21,6 +21,7 @@ def intake(mappings: FormMappings | None = None) -> IntakeService:
         None,  # type: ignore[arg-type]  # to_lead never touches the database
         None,  # type: ignore[arg-type]
         _no_client,
+        lead_keys=None,  # type: ignore[arg-type]
         task_queue="q",
         id_key="k",
         mappings=mappings or FormMappings(),

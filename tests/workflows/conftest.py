@@ -29,6 +29,7 @@ from domain.models import Account
 from starter.devserver import server_flags
 from starter.runtime.binaries import temporal_cli
 from starter.runtime.codec import LEAD_DATA_CONVERTER
+from starter.runtime.lead_codec import lead_data_converter
 from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from worker import build_worker
 from workflows.client import LeadHandle, lead_status, start_lead
@@ -127,6 +128,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         slack_webhook_url: str | None = None,
         start_worker: bool = True,
         crm: CrmClient | None = None,
+        sealed: bool = True,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -137,10 +139,16 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
             slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
-        made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
+        # as deployed: each lead's payloads sealed with its key from the app database
+        client = env.client
+        if sealed:
+            config = env.client.config()
+            config["data_converter"] = lead_data_converter(store.lead_keys, None)
+            client = Client(**config)
+        made = Lab(env, client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
         made.crm = "hubspot" if crm is not None else None
         if start_worker:
-            worker = build_worker(env.client, acts, made.task_queue)
+            worker = build_worker(client, acts, made.task_queue)
             await worker.__aenter__()
             made.workers.append(worker)
         labs.append(made)

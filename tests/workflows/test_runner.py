@@ -101,8 +101,8 @@ async def test_a_worker_routes_a_lead_without_walking_its_payloads(
     lab: LabFactory, visits: list[object]
 ) -> None:
     """Fails if the SDK stops going through the functions we wrap (the skip would be
-    silently lost) or if a plain worker walks payloads again."""
-    lab_ = await lab()
+    silently lost) or if a plain worker (no lead keys, no codec keys) walks payloads again."""
+    lab_ = await lab(sealed=False)
     state = await lab_.routed(
         await lab_.submit({"email": "cio@acme-robotics.com", "company": "Acme Robotics"})
     )

@@ -15,14 +15,27 @@ from temporalio.api.common.v1 import Payload
 from starter.api.config import ApiConfig
 from starter.api.errors import bearer_matches, error
 from starter.runtime.codec import CodecError, EncryptionCodec
+from starter.runtime.lead_codec import LeadErased, LeadKeySource, LeadSealingCodec
 
 
-def add_codec_routes(app: FastAPI, config: ApiConfig) -> None:
-    """Mount /codec/encode and /codec/decode when payload keys are configured."""
+def add_codec_routes(app: FastAPI, config: ApiConfig, lead_keys: LeadKeySource) -> None:
+    """Mount /codec/encode and /codec/decode when payload keys are configured. Decoding
+    opens each lead's payloads with its key from the app database; an erased lead's
+    stay sealed (the Web UI shows them as they are)."""
     if not config.codec_token:
         raise RuntimeError("the codec endpoints need LEAD_ROUTER_CODEC_TOKEN")
     token = config.codec_token
-    codec = EncryptionCodec(config.codec_keys or {})
+    codec = LeadSealingCodec(lead_keys, EncryptionCodec(config.codec_keys or {}))
+
+    async def decode(payloads: list[Payload]) -> list[Payload]:
+        opened = []
+        for payload in payloads:
+            try:
+                opened.extend(await codec.decode([payload]))
+            except LeadErased:
+                opened.append(payload)
+        return opened
+
     router = APIRouter(prefix="/codec", tags=["codec"])
     if config.codec_origin:
         app.add_middleware(
@@ -39,7 +52,7 @@ def add_codec_routes(app: FastAPI, config: ApiConfig) -> None:
         try:
             body = json.loads(await request.body())
             payloads = [json_format.ParseDict(p, Payload()) for p in body.get("payloads", [])]
-            out = await (codec.encode(payloads) if encode else codec.decode(payloads))
+            out = await (codec.encode(payloads) if encode else decode(payloads))
         except (ValueError, TypeError, AttributeError, json_format.ParseError, CodecError) as exc:
             return error(400, f"not a payloads document: {exc}")
         except InvalidTag:

@@ -14,6 +14,7 @@ from domain.lifecycle import FirstActionKind, LeadState, Outcome
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error, json_body, read_json, token_refusal
 from starter.api.schemas import QueuedAnswer, errors
+from starter.erasure import erased_note
 from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -32,10 +33,13 @@ def _json(model: BaseModel) -> Response:
 
 @router.get("/{lead_id}", response_model=None, responses={
     200: {"model": LeadState | QueuedAnswer, "description": "the lead's status"},
-    **errors(400, 404, 422, 503),
+    **errors(400, 404, 410, 422, 503),
 })  # fmt: skip
 async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Response:
-    """The lead's status query: owner, team, SLA deadline, every decision so far."""
+    """The lead's status query: owner, team, SLA deadline, every decision so far; 410
+    for a lead erased on request (with the routing facts kept)."""
+    if (note := await erased_note(database, lead_id)) is not None:
+        return error(410, note)
     try:
         state = await lead_status(await client(), lead_id)
     except (RPCError, ConnectionError) as exc:
@@ -54,7 +58,7 @@ async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Respo
     response_model=None,
     responses={
         200: {"model": LeadState | Outcome, "description": "the action taken: the lead now"},
-        **errors(400, 401, 404, 409, 413, 422, 503),
+        **errors(400, 401, 404, 409, 410, 413, 422, 503),
     },
     openapi_extra={**json_body(ActionRequest), "security": [{"bearer": []}]},
 )
@@ -62,6 +66,7 @@ async def act(
     lead_id: str,
     request: Request,
     config: Config,
+    database: AppDatabase,
     client: Client,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -72,6 +77,8 @@ async def act(
     action = await read_json(request, ActionRequest)
     if isinstance(action, Response):
         return action
+    if (note := await erased_note(database, lead_id)) is not None:
+        return error(410, note)
     try:
         connected = await client()
         if action.action == "reassign":

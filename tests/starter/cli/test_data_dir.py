@@ -124,8 +124,10 @@ def commands() -> dict[str, click.Command]:
 USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "import accounts",
                  "submit", "dead-letters list", "dead-letters retry", "db upgrade",
                  "db current", "up", "worker", "api", "report",
-                 "analytics backfill"}  # fmt: skip
-USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export",
+                 "analytics backfill",
+                 # the lead's key (what the worker answers is sealed with it), its erasure
+                 "status", "act", "reassign", "history export", "erase"}  # fmt: skip
+USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export", "erase",
                  "dead-letters retry", "worker", "api", "analytics backfill"}  # fmt: skip
 
 
