@@ -19,6 +19,7 @@ from domain.rules import RoutingRules, RulesError
 from domain.rules_check import load_rules_text, window_warnings
 from starter.replay.history import HistoryFileError, fetch_history, recorded_lead
 from starter.replay.past import past_leads
+from starter.runtime.lead_codec import converter_for
 
 BACKTEST_LIMIT = 100  # histories fetched from Temporal for one preview
 
@@ -77,16 +78,20 @@ async def preview(
     if not leads:
         result.leads_note += ": nothing to compare yet; widen the range"
     if client is not None and leads:
-        result.backtested = await _backtest(client, [i for i, _ in leads], result.candidate)
+        ids = [i for i, _ in leads]
+        result.backtested = await _backtest(client, database, ids, result.candidate)
     return result
 
 
-async def _backtest(client: Client, lead_ids: list[str], candidate: RoutingRules) -> DiffReport:
+async def _backtest(
+    client: Client, database: Database, lead_ids: list[str], candidate: RoutingRules
+) -> DiffReport:
+    converter = converter_for(database.lead_keys)  # each lead's payloads open with its key
     recorded, problems = [], []
     for lead_id in lead_ids[:BACKTEST_LIMIT]:
         try:
             history = await fetch_history(client, lead_id)
-            recorded.append(await recorded_lead(Path(lead_id), history))
+            recorded.append(await recorded_lead(Path(lead_id), history, converter))
         except (RPCError, HistoryFileError) as exc:
             problems.append(f"{lead_id}: {getattr(exc, 'message', exc)}")
     past, unrouted = past_leads(recorded)
