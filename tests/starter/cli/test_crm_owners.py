@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 from starter.cli.main import app
 from starter.runtime.settings import DEFAULT_RULES
 from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
+from tests.fakes.salesforce import CLIENT_ID as SF_CLIENT_ID
+from tests.fakes.salesforce import CLIENT_SECRET as SF_CLIENT_SECRET
+from tests.fakes.salesforce import FakeSalesforce, give_salesforce_ids
 from tests.helpers import set_member
 
 
@@ -56,3 +59,38 @@ def test_owners_lists_the_crm_beside_the_roster_and_flags_bad_ids(
         down.exit_code == 2
         and "cannot list the hubspot owners: hubspot answered 503" in down.output
     )
+
+
+@pytest.fixture
+def salesforce() -> Iterator[FakeSalesforce]:
+    fake, loop = FakeSalesforce(page_size=3), asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+
+
+def test_owners_lists_the_salesforce_users_by_soql(
+    salesforce: FakeSalesforce, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = yaml.safe_load(DEFAULT_RULES.read_text())
+    salesforce.users = give_salesforce_ids(data)  # the roster's 15-character ids
+    set_member(data, "gita.berg", salesforce_user_id=None)
+    set_member(data, "hana.schmidt", salesforce_user_id="005000000000404")  # deactivated
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_INSTANCE_URL", salesforce.url)
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_CLIENT_ID", SF_CLIENT_ID)
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_CLIENT_SECRET", SF_CLIENT_SECRET)
+    result = CliRunner().invoke(app, ["crm", "owners", "--rules", str(rules), "--json"])
+    assert result.exit_code == 1, result.output
+    rows = {r["member"] or r["crm_email"]: r for r in json.loads(result.output)}
+    assert rows["gita.berg"]["problem"] == "no salesforce_user_id"
+    assert rows["hana.schmidt"]["problem"] == "salesforce has no active user 005000000000404"
+    assert rows["felix.alvarez"]["problem"] == "" and rows["felix.alvarez"]["crm_name"]
+    assert rows["gita.berg@example.com"]["problem"] == "not in the roster"
+    queries = [r.path for r in salesforce.requests if "/query" in r.path]
+    assert "FROM%20User" in queries[0] and len(queries) > 1  # paged by nextRecordsUrl
