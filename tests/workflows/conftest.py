@@ -138,7 +138,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             slack_webhook_url=slack_webhook_url, crm=crm,
         )  # fmt: skip
         made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
-        made.crm = "hubspot" if crm is not None else None
+        made.crm = None if crm is None else "salesforce" if crm.crm == "salesforce" else "hubspot"
         if start_worker:
             worker = build_worker(env.client, acts, made.task_queue)
             await worker.__aenter__()
