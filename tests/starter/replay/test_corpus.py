@@ -28,6 +28,7 @@ PATHS_OF_THE_WORKFLOW = {
     "first-action-in-time", "escalation-level-1", "escalation-level-2", "escalation-level-3",
     "unowned-review", "manual-reassign", "owner-away", "duplicate-join", "trial-activation",
     "after-hours-arrival", "crm-hubspot-escalation", "crm-hubspot-no-owner-id",
+    "crm-salesforce-escalation",
 }  # fmt: skip
 
 
@@ -77,6 +78,20 @@ def test_the_crm_histories_write_each_owner_behind_the_patch() -> None:
     kinds = [json.dumps(e) for e in activity_events(refused, "notify")]
     assert len(kinds) == 2 and len(activity_events(refused, "write_owner")) == 1
     assert not any("write_owner" in json.dumps(e) for e in load("first-action-in-time")["events"])
+
+
+def test_the_salesforce_history_writes_each_owner_to_salesforce() -> None:
+    writes = activity_events(load("crm-salesforce-escalation"), "write_owner")
+    inputs = [
+        json.loads(
+            base64.b64decode(
+                e["activityTaskScheduledEventAttributes"]["input"]["payloads"][0]["data"]
+            )
+        )
+        for e in writes
+    ]
+    assert [(w["crm"], w["step"]) for w in inputs] == [("salesforce", 0), ("salesforce", 1)]
+    assert all(w["owner_crm_id"].startswith("005") for w in inputs)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
