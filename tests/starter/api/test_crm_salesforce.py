@@ -100,6 +100,9 @@ async def test_form_to_salesforce_owner_to_outbound_message_to_actioned(
         lead_id, lambda s: (s.get("crm_sync") or {}).get("status") == "written"
     )
     assert synced["crm_sync"]["record_id"] == lead["Id"]
+    memo = await (await one.lab.client.get_workflow_handle(lead_id).describe()).memo()
+    assert memo["crm_record"] == {"crm": "salesforce", "id": lead["Id"]}  # seen in the Web UI
+    assert "routing" in memo
 
     unknown = await outbound(
         one, "Lead", {"Id": "00Q5e00000ZZZZZAAA", "Status": "Working - Contacted"}

@@ -48,6 +48,16 @@ def local_activity_markers(history: dict[str, Any], activity: str) -> list[dict[
     ]
 
 
+def patch_ids(history: dict[str, Any]) -> list[str]:
+    return [
+        json.loads(base64.b64decode(p["data"]))["id"]
+        for e in history["events"]
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+        and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
+        for p in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
+    ]
+
+
 def activity_events(history: dict[str, Any], activity: str) -> list[dict[str, Any]]:
     return [
         e
@@ -66,14 +76,7 @@ def test_the_corpus_has_a_history_for_every_path() -> None:
 def test_the_crm_histories_write_each_owner_behind_the_patch() -> None:
     escalated = load("crm-hubspot-escalation")
     assert len(activity_events(escalated, "write_owner")) == 2  # routed, then escalated
-    patches = [
-        base64.b64decode(p["data"])
-        for e in escalated["events"]
-        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
-        and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
-        for p in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
-    ]
-    assert [json.loads(p)["id"] for p in patches] == ["crm-sync"]
+    assert patch_ids(escalated) == ["crm-sync"]
     refused = load("crm-hubspot-no-owner-id")
     kinds = [json.dumps(e) for e in activity_events(refused, "notify")]
     assert len(kinds) == 2 and len(activity_events(refused, "write_owner")) == 1
@@ -92,6 +95,12 @@ def test_the_salesforce_history_writes_each_owner_to_salesforce() -> None:
     ]
     assert [(w["crm"], w["step"]) for w in inputs] == [("salesforce", 0), ("salesforce", 1)]
     assert all(w["owner_crm_id"].startswith("005") for w in inputs)
+    history = load("crm-salesforce-escalation")
+    memos = [e for e in history["events"]
+             if e["eventType"] == "EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED"]  # fmt: skip
+    assert len(memos) == 2  # the routing, then the Lead's id once (the escalation kept it)
+    assert patch_ids(history) == ["crm-sync", "crm-record-memo"]
+    # the HubSpot histories are the path before the memo, and still replay
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
