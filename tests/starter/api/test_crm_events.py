@@ -2,7 +2,7 @@
 the owner written on the contact in the fake HubSpot (with a task) -> a signed HubSpot
 event -> the lead actioned, credited to the right owner. Escalation moves the CRM owner;
 a person changing the owner in HubSpot reassigns the lead; HubSpot down never holds up
-routing, and every write lands once when it is back."""
+routing, and every write lands once when it is back (after a minute of skipped time)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -170,9 +171,18 @@ async def test_hubspot_down_never_holds_up_routing_and_every_write_lands_once_ba
     states = [await one.routed(lead_id, timeout=10) for lead_id in lead_ids]
     assert all(s["status"] == "waiting_first_action" for s in states)
     assert all(s["crm_sync"]["status"] == "writing" for s in states)
-    await until_true(lambda: len(hubspot.calls("batch/upsert")) >= 3, "HubSpot tried", 10)
+    handles = [one.lab.client.get_workflow_handle(lead_id) for lead_id in lead_ids]
+    # down for a minute of the leads' (skipped) time: retried at 2, 4, 8, 16 and 32 s
+    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=62)) for h in handles))  # type: ignore[attr-defined]
+    await until_true(lambda: len(hubspot.calls("batch/upsert")) >= 15, "5 tries a lead", 20)
     assert hubspot.contacts == {}
+    for lead_id in lead_ids:  # the SLA clock ran on, untouched
+        state = (await one.lead(lead_id)).json()
+        assert (
+            state["status"] == "waiting_first_action" and state["crm_sync"]["status"] == "writing"
+        )
     hubspot.down = False
+    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=65)) for h in handles))  # type: ignore[attr-defined]
     for email, state in zip(emails, states, strict=True):
         contact = await written(hubspot, email, owner_id_of(hubspot, state["owner"]))
         await until_true(lambda c=contact: len(hubspot.tasks_of(c["id"])) == 1, "a task", 20)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -190,10 +191,19 @@ async def test_salesforce_down_or_out_of_allocation_never_holds_up_routing(
     states = [await one.routed(lead_id, timeout=10) for lead_id in lead_ids]
     assert all(s["status"] == "waiting_first_action" for s in states)
     assert all(s["crm_sync"]["status"] == "writing" for s in states)
-    await until_true(lambda: len(salesforce.calls("/oauth2/token")) >= 3, "Salesforce tried", 10)
+    handles = [one.lab.client.get_workflow_handle(lead_id) for lead_id in lead_ids]
+    # down for a minute of the leads' (skipped) time: retried at 2, 4, 8, 16 and 32 s
+    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=62)) for h in handles))  # type: ignore[attr-defined]
+    await until_true(lambda: len(salesforce.calls("/oauth2/token")) >= 15, "5 tries a lead", 20)
     assert salesforce.leads == {}
+    for lead_id in lead_ids:  # the SLA clock ran on, untouched
+        state = (await one.lead(lead_id)).json()
+        assert (
+            state["status"] == "waiting_first_action" and state["crm_sync"]["status"] == "writing"
+        )
     salesforce.expire_tokens()
     salesforce.down = False
+    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=65)) for h in handles))  # type: ignore[attr-defined]
     for email, state in zip(emails, states, strict=True):
         lead = await written(salesforce, email, user_of(salesforce, state["owner"]))
         await until_true(lambda x=lead: len(salesforce.tasks_of(x["Id"])) == 1, "a Task", 20)
