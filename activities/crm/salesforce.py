@@ -13,6 +13,7 @@ other integrations; REQUEST_LIMIT_EXCEEDED waits the same way.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 from urllib.parse import quote
@@ -57,6 +58,7 @@ class SalesforceClient(CrmHttpClient):
         self.limit_pause = limit_pause
         self.api_usage: tuple[int, int] | None = None  # the last Sforce-Limit-Info
         self._token: str | None = None
+        self._token_lock = asyncio.Lock()
         self._api_url = self.base_url
         self._paused_until = 0.0
 
@@ -68,7 +70,7 @@ class SalesforceClient(CrmHttpClient):
         if (wait := self._paused_until - time.monotonic()) > 0:
             raise CrmUnavailable(self._limit_words(), retry_after=wait)
         for attempt in (1, 2):
-            token = self._token or await self._new_token()
+            token = self._token or await self._new_token(stale=None)
             sent = {"Authorization": f"Bearer {token}", **headers}
             try:
                 response = await self._call(method, self._api_url + path, json=body, headers=sent)
@@ -80,13 +82,21 @@ class SalesforceClient(CrmHttpClient):
             except CrmRejected as exc:
                 if exc.code != "INVALID_SESSION_ID" or attempt == 2:
                     raise
-                self._token = None
+                await self._new_token(stale=token)
                 continue
             self._read_limit_info(response)
             return json_of(response)
         raise AssertionError("unreachable")
 
-    async def _new_token(self) -> str:
+    async def _new_token(self, stale: str | None) -> str:
+        """One token request at a time: the calls waiting meanwhile take its answer
+        (at a worker's start, or when the session expired, not one request per call)."""
+        async with self._token_lock:
+            if self._token is None or self._token == stale:
+                self._token = await self._ask_token()
+            return self._token
+
+    async def _ask_token(self) -> str:
         form = {"grant_type": "client_credentials", "client_id": self.login.client_id,
                 "client_secret": self.login.client_secret or ""}  # fmt: skip
         if self.login.private_key is not None:
@@ -95,9 +105,8 @@ class SalesforceClient(CrmHttpClient):
                     "assertion": assertion}  # fmt: skip
         response = await self._call("POST", self.base_url + TOKEN_PATH, data=form)
         answer = response.json()
-        self._token = str(answer["access_token"])
         self._api_url = str(answer.get("instance_url") or self.base_url).rstrip("/")
-        return self._token
+        return str(answer["access_token"])
 
     def _read_limit_info(self, response: httpx.Response) -> None:
         """`Sforce-Limit-Info: api-usage=USED/ALLOCATION`: past our share, pause."""

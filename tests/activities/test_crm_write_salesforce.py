@@ -5,6 +5,7 @@ the token asked again after INVALID_SESSION_ID; the daily allocation respected."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,6 +185,15 @@ async def test_an_expired_session_asks_for_a_new_token_once(
     bad = SalesforceLogin(client_id=CLIENT_ID, client_secret="wrong")
     sync = await run(CrmActivities(client_for(salesforce, bad), database.crm), write())
     assert sync.status == "rejected" and "invalid_client" in str(sync.warning)
+
+
+async def test_calls_at_once_share_one_token_request(salesforce: FakeSalesforce) -> None:
+    client = client_for(salesforce)
+    await asyncio.gather(*(client.users() for _ in range(8)))  # a worker's first leads
+    assert len(salesforce.calls("/oauth2/token")) == 1
+    salesforce.expire_tokens()
+    await asyncio.gather(*(client.users() for _ in range(8)))
+    assert len(salesforce.calls("/oauth2/token")) == 2  # one refresh for all eight
 
 
 async def test_the_daily_allocation_is_respected(

@@ -1,7 +1,7 @@
 """The loop with Salesforce closed, on the real embedded Temporal: a signed form webhook
 -> the owner written on the Lead in the fake Salesforce (with a Task) -> an outbound
 message -> the lead actioned, credited to the right owner. Escalation moves the Lead's
-owner; Salesforce down, or out of API allocation, never holds up routing, and every write
+owner; Salesforce down for a minute, or out of API allocation, never holds up routing, and every write
 lands once when it is back."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,11 +31,11 @@ from tests.fakes.salesforce import (
 )
 from tests.helpers import until_true
 from tests.starter.api.conftest import Api, ApiFactory, unique_email
+from tests.starter.api.crm_outage import MM_EAST, down_for_a_minute
 from tests.workflows.conftest import LabFactory, rules_yaml
 
 OUTBOUND_TOKEN = "outbound-token-for-tests"
 NOTIFICATION_IDS = (f"04l5e{n:013d}" for n in itertools.count(1))
-MM_EAST = {"lead_type": "demo_request", "country": "US", "state": "NY", "company": "Northwind"}
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -185,26 +184,8 @@ async def test_salesforce_down_or_out_of_allocation_never_holds_up_routing(
     api: ApiFactory, lab: LabFactory, salesforce: FakeSalesforce
 ) -> None:
     one = await crm_api(api, lab, salesforce)
-    salesforce.down = True
-    emails = [unique_email() for _ in range(3)]
-    lead_ids = [(await one.forms({"email": e, **MM_EAST})).json()["lead_id"] for e in emails]
-    states = [await one.routed(lead_id, timeout=10) for lead_id in lead_ids]
-    assert all(s["status"] == "waiting_first_action" for s in states)
-    assert all(s["crm_sync"]["status"] == "writing" for s in states)
-    handles = [one.lab.client.get_workflow_handle(lead_id) for lead_id in lead_ids]
-    # down for a minute of the leads' (skipped) time: retried at 2, 4, 8, 16 and 32 s
-    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=62)) for h in handles))  # type: ignore[attr-defined]
-    await until_true(lambda: len(salesforce.calls("/oauth2/token")) >= 15, "5 tries a lead", 20)
-    assert salesforce.leads == {}
-    for lead_id in lead_ids:  # the SLA clock ran on, untouched
-        state = (await one.lead(lead_id)).json()
-        assert (
-            state["status"] == "waiting_first_action" and state["crm_sync"]["status"] == "writing"
-        )
-    salesforce.expire_tokens()
-    salesforce.down = False
-    await asyncio.gather(*(one.lab.env.fast_forward(h, timedelta(seconds=65)) for h in handles))  # type: ignore[attr-defined]
-    for email, state in zip(emails, states, strict=True):
+    leads = await down_for_a_minute(one, salesforce, lambda: len(salesforce.calls("/oauth2/token")))
+    for email, state in leads:
         lead = await written(salesforce, email, user_of(salesforce, state["owner"]))
         await until_true(lambda x=lead: len(salesforce.tasks_of(x["Id"])) == 1, "a Task", 20)
     # the org's allocation refused once: the client waits its pause, then writes
@@ -218,6 +199,6 @@ async def test_salesforce_down_or_out_of_allocation_never_holds_up_routing(
     assert asyncio.get_running_loop().time() - started >= 2.0  # the write did
     assert any(r.status == 403 for r in salesforce.requests)
     await asyncio.sleep(0.5)
-    for email in [*emails, late]:
+    for email in [*(e for e, _ in leads), late]:
         (lead,) = salesforce.leads_with(email)
         assert len(salesforce.tasks_of(lead["Id"])) == 1

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import yaml
@@ -14,17 +15,19 @@ from typer.testing import CliRunner
 
 from starter.cli.main import app
 from starter.runtime.settings import DEFAULT_RULES
+from tests.fakes.http import FakeCrm
 from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
 from tests.fakes.salesforce import CLIENT_ID as SF_CLIENT_ID
 from tests.fakes.salesforce import CLIENT_SECRET as SF_CLIENT_SECRET
 from tests.fakes.salesforce import FakeSalesforce, give_salesforce_ids
 from tests.helpers import set_member
 
+Fake = TypeVar("Fake", bound=FakeCrm)
 
-@pytest.fixture
-def hubspot() -> Iterator[FakeHubSpot]:
+
+def in_thread(fake: Fake) -> Iterator[Fake]:
     """The fake on its own event loop in a thread: the command runs its own loop."""
-    fake, loop = FakeHubSpot(), asyncio.new_event_loop()
+    loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
@@ -32,6 +35,11 @@ def hubspot() -> Iterator[FakeHubSpot]:
     asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def hubspot() -> Iterator[FakeHubSpot]:
+    yield from in_thread(FakeHubSpot())
 
 
 def test_owners_lists_the_crm_beside_the_roster_and_flags_bad_ids(
@@ -63,14 +71,7 @@ def test_owners_lists_the_crm_beside_the_roster_and_flags_bad_ids(
 
 @pytest.fixture
 def salesforce() -> Iterator[FakeSalesforce]:
-    fake, loop = FakeSalesforce(page_size=3), asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
-    yield fake
-    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
+    yield from in_thread(FakeSalesforce(page_size=3))
 
 
 def test_owners_lists_the_salesforce_users_by_soql(
