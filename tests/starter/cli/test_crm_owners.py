@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +98,18 @@ def test_owners_lists_the_salesforce_users_by_soql(
     assert rows["gita.berg@example.com"]["problem"] == "not in the roster"
     queries = [r.path for r in salesforce.requests if "/query" in r.path]
     assert "FROM%20User" in queries[0] and len(queries) > 1  # paged by nextRecordsUrl
+
+
+def test_two_crms_configured_is_an_error_naming_both_variables() -> None:
+    env = {**os.environ, "LEAD_ROUTER_HUBSPOT_TOKEN": TOKEN,
+           "LEAD_ROUTER_SALESFORCE_CLIENT_ID": SF_CLIENT_ID,
+           "LEAD_ROUTER_SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com"}  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", "from starter.cli.main import main; main()", "crm", "owners"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert (
+        "LEAD_ROUTER_HUBSPOT_TOKEN and LEAD_ROUTER_SALESFORCE_CLIENT_ID are both set" in run.stderr
+    )
+    assert "Traceback" not in run.stderr
