@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import yaml
 from activities.crm.salesforce import SalesforceClient
 from activities.crm.salesforce_auth import SalesforceLogin
 from domain.salesforce_outbound import ACK
+from starter.api.config import ApiConfig, webhooks_note
 from starter.runtime.settings import CrmSettings
 from tests.fakes.salesforce import (
     CLIENT_ID,
@@ -202,3 +204,12 @@ async def test_salesforce_down_or_out_of_allocation_never_holds_up_routing(
     for email in [*(e for e, _ in leads), late]:
         (lead,) = salesforce.leads_with(email)
         assert len(salesforce.tasks_of(lead["Id"])) == 1
+
+
+def test_the_start_note_says_whether_outbound_messages_are_taken() -> None:
+    off = ApiConfig(task_queue="q", id_key="k", webhook_secret="s")
+    assert "salesforce outbound messages off (set LEAD_ROUTER_SALESFORCE_OUTBOUND_TOKEN)" in (
+        webhooks_note(off)
+    )
+    on = replace(off, crm=CrmSettings(salesforce_outbound_token=OUTBOUND_TOKEN))
+    assert webhooks_note(on).endswith("salesforce outbound messages on")
