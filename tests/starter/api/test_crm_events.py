@@ -85,6 +85,7 @@ async def test_form_to_hubspot_owner_to_hubspot_event_to_actioned(
     lead_id = accepted.json()["lead_id"]
     state = await one.routed(lead_id)
     contact = await written(hubspot, email, owner_id_of(hubspot, state["owner"]))
+    await until_true(lambda: len(hubspot.tasks_of(contact["id"])) == 1, "the owner's task", 20)
     (task,) = hubspot.tasks_of(contact["id"])
     assert task["properties"]["hubspot_owner_id"] == owner_id_of(hubspot, state["owner"])
     assert "Northwind" in task["properties"]["hs_task_subject"]
@@ -126,6 +127,8 @@ async def test_an_escalation_moves_the_hubspot_owner_and_a_bad_signature_is_refu
     second = await one.lab.miss_sla(handle, first)  # type: ignore[arg-type]
     assert second.owner not in (None, first.owner)
     await written(hubspot, email, owner_id_of(hubspot, str(second.owner)))
+    # the task follows the owner's write: wait for it too (seen missing once under load)
+    await until_true(lambda: len(hubspot.tasks_of(contact["id"])) == 2, "a task per owner", 20)
     owners = [t["properties"]["hubspot_owner_id"] for t in hubspot.tasks_of(contact["id"])]
     assert owners == [owner_id_of(hubspot, first.owner), owner_id_of(hubspot, str(second.owner))]
     # the late owner's activity, logged in HubSpot after the escalation, is refused
