@@ -56,6 +56,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "throughput_vs_floor": round(lead_max / floor_max, 2),
         "crm_written_p50_ms_at_20": results["crm"]["unlimited"]["p50_ms"],
         "crm_written_p99_ms_at_20": results["crm"]["unlimited"]["p99_ms"],
+        "salesforce_written_p50_ms_at_20": results["crm"]["salesforce"]["p50_ms"],
+        "salesforce_written_p99_ms_at_20": results["crm"]["salesforce"]["p99_ms"],
         "lead_max_per_s": lead_max,
         "floor_max_per_s": floor_max,
     }
@@ -74,7 +76,7 @@ async def run(quick: bool, console_only: bool = False) -> dict[str, Any]:
         max_rate=80 if quick else 100,
         blocks=1 if quick else 4,
     )
-    # webhook -> owner written in the (fake) HubSpot, beside the speed to lead
+    # webhook -> owner written in the (fake) HubSpot and Salesforce, beside the speed to lead
     results["crm"] = await crm.run(seconds=3.0 if quick else 10.0, rate=20.0)
     results.update(summary(results))
     results.update(replay_bench.run_fresh(2 if quick else 40))

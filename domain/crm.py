@@ -32,6 +32,7 @@ IDENTITY_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     ),
 }
 OWNER_FIELD: dict[Crm, str] = {"hubspot": "hubspot_owner_id", "salesforce": "salesforce_user_id"}
+CRM_USER: dict[Crm, str] = {"hubspot": "owner", "salesforce": "user"}
 USER_FIELD: dict[Crm, str] = {"hubspot": "hubspot_user_id", "salesforce": "salesforce_user_id"}
 
 
@@ -71,8 +72,22 @@ class CrmSync(BaseModel):
     warning: str | None = None
 
 
+def task_key(write: CrmWrite) -> str:
+    """One token in the task's text naming the lead and step: a retry finds the task."""
+    return f"lrtask{write.lead_id.removeprefix('lead-')}s{write.step}"
+
+
 def owner_crm_id(member: Member | None, crm: Crm) -> str | None:
     return getattr(member, OWNER_FIELD[crm]) if member is not None else None
+
+
+def id_key(field: str, value: str) -> str:
+    """What two ids of `field` are compared by: a Salesforce id's 18-character form is
+    its 15-character form plus a case checksum, and the API answers with the 18; an
+    email ignores case."""
+    if field.startswith("salesforce"):
+        return value[:15]
+    return value.lower() if field == "email" else value
 
 
 def member_by(rules: RoutingRules, field: str, value: str | None) -> Member | None:
@@ -81,7 +96,8 @@ def member_by(rules: RoutingRules, field: str, value: str | None) -> Member | No
         return None
     for team in rules.teams:
         for member in team.members:
-            if getattr(member, field) == value:
+            mine = getattr(member, field)
+            if mine is not None and id_key(field, mine) == id_key(field, value):
                 return member
     return None
 
@@ -99,7 +115,7 @@ def check_identities(rules: RoutingRules) -> list[str]:
                 where = f"teams[{i}].members[{j}].{field}"
                 if not pattern.match(value):
                     problems.append(f"{where}: {value!r} is not {looks_like}")
-                key = (field, value.lower() if field == "email" else value)
+                key = (field, id_key(field, value))
                 if key in seen and seen[key] != member.id:
                     problems.append(f"{where}: {value!r} is also {seen[key]}'s {field}")
                 seen.setdefault(key, member.id)
@@ -112,23 +128,23 @@ def roster_vs_crm(
     """Each roster member beside the CRM user their id names, with what is wrong; then
     the CRM's users no member names. `users` None: the CRM was not asked."""
     field = OWNER_FIELD[crm]
-    by_id = {u["id"]: u for u in users or []}
+    by_id = {id_key(field, u["id"]): u for u in users or []}
     rows, named = [], set()
     for team in rules.teams:
         for member in team.members:
             crm_id = getattr(member, field)
-            user = by_id.get(crm_id or "")
-            named.add(crm_id)
+            user = by_id.get(id_key(field, crm_id or ""))
+            named.add(id_key(field, crm_id or ""))
             problem = ""
             if crm_id is None:
                 problem = f"no {field}"
             elif users is not None and user is None:
-                problem = f"{crm} has no active owner {crm_id}"
+                problem = f"{crm} has no active {CRM_USER[crm]} {crm_id}"
             rows.append({"member": member.id, "team": team.id, field: crm_id or "",
                          "crm_name": user["name"] if user else "",
                          "crm_email": user["email"] if user else "", "problem": problem})  # fmt: skip
     for user in users or []:
-        if user["id"] not in named:
+        if id_key(field, user["id"]) not in named:
             rows.append({"member": "", "team": "", field: user["id"], "crm_name": user["name"],
                          "crm_email": user["email"], "problem": "not in the roster"})  # fmt: skip
     return rows

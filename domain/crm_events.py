@@ -20,11 +20,24 @@ DEFAULT_STATUS_ACTIONS: dict[str, FirstActionKind] = {
     "OPEN_DEAL": FirstActionKind.meeting_booked,
     "UNQUALIFIED": FirstActionKind.disqualified,
 }
+# the standard Lead Status picklist (LEAD_ROUTER_SALESFORCE_LEAD_STATUS_ACTIONS)
+SALESFORCE_STATUS_ACTIONS: dict[str, FirstActionKind] = {
+    "Working - Contacted": FirstActionKind.first_touch,
+    "Closed - Converted": FirstActionKind.meeting_booked,
+    "Closed - Not Converted": FirstActionKind.disqualified,
+}
+STATUS_DEFAULTS = {"hubspot": DEFAULT_STATUS_ACTIONS, "salesforce": SALESFORCE_STATUS_ACTIONS}
 STATUS_PROPERTY = {"hubspot": "hs_lead_status", "salesforce": "Status"}
 OWNER_PROPERTY = {"hubspot": "hubspot_owner_id", "salesforce": "OwnerId"}
-# a rep's call, email or meeting logged on the record moves these
+# a rep's call, email or meeting logged on the record moves these (Salesforce's
+# LastActivityDate counts closed tasks and events only: lead-router's open task does not)
 ACTIVITY_PROPERTIES = frozenset(
-    {"notes_last_contacted", "hs_last_sales_activity_timestamp", "hs_last_sales_activity_date"}
+    {
+        "notes_last_contacted",
+        "hs_last_sales_activity_timestamp",
+        "hs_last_sales_activity_date",
+        "LastActivityDate",
+    }
 )
 
 

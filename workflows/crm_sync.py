@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.crm_life import crm_summary, crm_write
     from domain.lifecycle import LeadLife
 
+RECORD_MEMO_PATCH = "crm-record-memo"  # the CRM record's id in the memo, for the Web UI
 CRM_TIMEOUT = timedelta(seconds=60)
 # until the CRM is back: a 429's Retry-After replaces the backoff (next_retry_delay)
 CRM_RETRY = RetryPolicy(
@@ -27,6 +28,7 @@ CRM_RETRY = RetryPolicy(
 class CrmWrites:
     def __init__(self) -> None:
         self._last: asyncio.Task[None] | None = None
+        self._record_id: str | None = None  # the one in the memo
 
     def write(self, life: LeadLife, synced: Callable[[CrmSync], None]) -> None:
         """Queue the write of the lead's owner now; `synced` hears how it went."""
@@ -56,4 +58,13 @@ class CrmWrites:
         except ActivityError as exc:
             workflow.logger.warning("CRM write of step %d failed: %s", write.step, exc.cause)
             return
+        self._remember(sync)
         synced(sync)
+
+    def _remember(self, sync: CrmSync) -> None:
+        """The record's id where a person finds it in the Temporal Web UI (the Memo)."""
+        if sync.record_id is None or sync.record_id == self._record_id:
+            return
+        if workflow.patched(RECORD_MEMO_PATCH):
+            self._record_id = sync.record_id
+            workflow.upsert_memo({"crm_record": {"crm": sync.crm, "id": sync.record_id}})

@@ -1,6 +1,7 @@
-"""What every CRM call shares: a client-side rate limit, and the two ways a call fails:
-`CrmUnavailable` (429, 5xx, a timeout, a dropped connection: try again, after
-`Retry-After` when the CRM says) and `CrmRejected` (a 4xx the CRM will keep refusing)."""
+"""What every CRM client shares: one HTTP client under a client-side rate limit, and the
+two ways a call fails: `CrmUnavailable` (429, 5xx, a timeout, a dropped connection, a
+vendor's "try later" code: try again, after `Retry-After` when the CRM says) and
+`CrmRejected` (a 4xx the CRM will keep refusing)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ import httpx
 
 
 class CrmUnavailable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, code: str = "") -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after, self.code = retry_after, code
 
 
 class CrmRejected(Exception):
     """The CRM refused the request as it is; retrying the same request cannot help."""
+
+    def __init__(self, message: str, status: int = 0, code: str = "") -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 class RateLimit:
@@ -42,39 +47,65 @@ class RateLimit:
                 await asyncio.sleep(self.seconds - (now - self._sent[0]))
 
 
-async def call(
-    http: httpx.AsyncClient, limit: RateLimit, crm: str, method: str, url: str, **kwargs: Any
-) -> httpx.Response:
-    """One request under the rate limit; 2xx returned, everything else raised as above."""
-    await limit.wait()
-    try:
-        response = await http.request(method, url, **kwargs)
-    except httpx.TimeoutException:
-        raise CrmUnavailable(f"{crm} did not answer {method} {url} in time") from None
-    except httpx.TransportError as exc:
-        raise CrmUnavailable(f"{crm} unreachable for {method} {url}: {exc!r}") from None
-    if response.status_code < 400:
-        return response
-    what = f"{crm} answered {response.status_code} to {method} {url}: {_message(response)}"
-    if response.status_code == 429:
-        raise CrmUnavailable(what, retry_after=_retry_after(response))
-    if response.status_code >= 500 or response.status_code in (408, 423):
-        raise CrmUnavailable(what)
-    raise CrmRejected(what)
+class CrmHttpClient:
+    """The base of each CRM's client: `crm` names it, `retry_codes` are the vendor's
+    error codes that mean "later" whatever the HTTP status, `tasks` whether the owner
+    gets a task due at the SLA deadline."""
+
+    crm = "crm"
+    retry_codes: frozenset[str] = frozenset()
+
+    def __init__(
+        self, base_url: str, http: httpx.AsyncClient | None, limit: RateLimit, *, tasks: bool
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.AsyncClient(timeout=10.0)
+        self.limit = limit
+        self.tasks = tasks
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request under the rate limit; 2xx returned, everything else raised."""
+        await self.limit.wait()
+        try:
+            response = await self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise CrmUnavailable(f"{self.crm} did not answer {method} {url} in time") from None
+        except httpx.TransportError as exc:
+            raise CrmUnavailable(f"{self.crm} unreachable for {method} {url}: {exc!r}") from None
+        if response.status_code < 400:
+            return response
+        code, message = _error(response)
+        what = f"{self.crm} answered {response.status_code} to {method} {url}: {message}"
+        if response.status_code == 429:
+            raise CrmUnavailable(what, retry_after=_retry_after(response))
+        if response.status_code >= 500 or response.status_code in (408, 423):
+            raise CrmUnavailable(what)
+        if code in self.retry_codes:
+            raise CrmUnavailable(what, retry_after=_retry_after(response), code=code)
+        raise CrmRejected(what, response.status_code, code)
 
 
-def _message(response: httpx.Response) -> str:
-    """The vendor's own words: HubSpot's {"message"}, Salesforce's [{"message"}]."""
+def json_of(response: httpx.Response) -> Any:
+    """The body as JSON; None for an empty answer (a 204)."""
+    return response.json() if response.content else None
+
+
+def _error(response: httpx.Response) -> tuple[str, str]:
+    """The vendor's code and own words: HubSpot's {"category", "message"}, Salesforce's
+    [{"errorCode", "message", "fields"}], an OAuth {"error", "error_description"}."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:300] or response.reason_phrase
+        return "", response.text[:300] or response.reason_phrase
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
-    if isinstance(body, dict):
-        code = body.get("category") or body.get("errorCode") or ""
-        return f"{code} {body.get('message', '')}".strip() or str(body)[:300]
-    return str(body)[:300]
+    if not isinstance(body, dict):
+        return "", str(body)[:300]
+    code = str(body.get("category") or body.get("errorCode") or body.get("error") or "")
+    text = str(body.get("message") or body.get("error_description") or "")
+    fields = body.get("fields")
+    where = f" (fields: {', '.join(map(str, fields))})" if fields else ""
+    return code, (f"{code} {text}".strip() + where) or str(body)[:300]
 
 
 def _retry_after(response: httpx.Response) -> float | None:

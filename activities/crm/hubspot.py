@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from activities.crm.http import CrmRejected, RateLimit, call
-from domain.crm import CrmWrite
+from activities.crm.http import CrmHttpClient, CrmRejected, RateLimit, json_of
+from domain.crm import CrmWrite, task_key
 
 API_VERSION = "2026-03"
 CONTACTS = f"/crm/objects/{API_VERSION}/contacts"
@@ -20,12 +20,7 @@ TASK_TO_CONTACT = 204  # HubSpot-defined association type: task -> contact
 RATE = (180, 10.0)
 
 
-def task_key(write: CrmWrite) -> str:
-    """One token in the task's body that names the lead and step: a retry finds the task."""
-    return f"lrtask{write.lead_id.removeprefix('lead-')}s{write.step}"
-
-
-class HubSpotClient:
+class HubSpotClient(CrmHttpClient):
     crm = "hubspot"
 
     def __init__(
@@ -37,23 +32,12 @@ class HubSpotClient:
         *,
         tasks: bool = True,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.http = http or httpx.AsyncClient(timeout=10.0)
+        super().__init__(base_url, http, limit or RateLimit(*RATE), tasks=tasks)
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.limit = limit or RateLimit(*RATE)
-        self.tasks = tasks  # a task for the owner, due at the SLA deadline
 
     async def _json(self, method: str, path: str, body: Any = None) -> Any:
-        response = await call(
-            self.http,
-            self.limit,
-            self.crm,
-            method,
-            self.base_url + path,
-            json=body,
-            headers=self.headers,
-        )
-        return response.json()
+        response = await self._call(method, self.base_url + path, json=body, headers=self.headers)
+        return json_of(response)
 
     async def upsert_record(self, write: CrmWrite, *, with_owner: bool = True) -> str:
         """The contact with this email, created if new, owned by the lead's owner."""
@@ -75,7 +59,7 @@ class HubSpotClient:
             raise CrmRejected(f"hubspot upserted no contact for {write.email}: {answer}")
         return str(results[0]["id"])
 
-    async def find_task(self, write: CrmWrite) -> str | None:
+    async def find_task(self, write: CrmWrite, record_id: str) -> str | None:
         """The task an earlier attempt may have created (its body carries `task_key`)."""
         body = {
             "filterGroups": [

@@ -25,7 +25,7 @@ class CrmClient(Protocol):
     tasks: bool
 
     async def upsert_record(self, write: CrmWrite, *, with_owner: bool = True) -> str: ...
-    async def find_task(self, write: CrmWrite) -> str | None: ...
+    async def find_task(self, write: CrmWrite, record_id: str) -> str | None: ...
     async def create_task(self, write: CrmWrite, record_id: str) -> str: ...
     async def users(self) -> list[dict[str, str]]: ...
 
@@ -64,7 +64,7 @@ class CrmActivities:
             await self._record(write, record_id)
             task_id = row.task_id
             if write.task is not None and client.tasks and task_id is None:
-                task_id = await client.find_task(write) if row.task_tried else None
+                task_id = await client.find_task(write, record_id) if row.task_tried else None
                 if task_id is None:
                     await self.ledger.update_write(write.lead_id, write.step, task_tried=True)
                     task_id = await client.create_task(write, record_id)

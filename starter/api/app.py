@@ -16,7 +16,15 @@ from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.errors import error
 from starter.api.middleware import add_guard
-from starter.api.routes import analytics, crm, erasure, leads, service, webhooks
+from starter.api.routes import (
+    analytics,
+    crm,
+    erasure,
+    leads,
+    salesforce_events,
+    service,
+    webhooks,
+)
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
 from starter.console import add_console
@@ -59,6 +67,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     add_guard(app, config)
     app.include_router(webhooks.router)
     app.include_router(crm.router)
+    app.include_router(salesforce_events.router)
     app.include_router(leads.router)
     app.include_router(erasure.router)
     app.include_router(analytics.router)

@@ -87,10 +87,16 @@ def webhooks_note(config: ApiConfig) -> str:
             "unsigned deliveries. Never expose this service.[/yellow]"
         )
     off = config.unconfigured()
+    salesforce = (
+        "salesforce outbound messages on"
+        if config.crm.salesforce_outbound_token
+        else "salesforce outbound messages off (set LEAD_ROUTER_SALESFORCE_OUTBOUND_TOKEN)"
+    )
     if not off:
-        return "webhooks: every provider configured and verified"
+        return f"webhooks: every provider configured and verified; {salesforce}"
     on = [p.name for p in PROVIDERS.values() if p not in off]
     return (
         f"webhooks verified: {', '.join(on) or 'none'}; not configured (answer 404): "
         + ", ".join(f"{p.name} (set {p.secret_env})" for p in off)
+        + f"; {salesforce}"
     )

@@ -53,6 +53,7 @@ class QueuedAnswer(BaseModel):
 WHY = {
     400: "a header lead-router reads is not ASCII",
     401: "missing or wrong signature or token",
+    403: "a Salesforce outbound message from another org",
     404: "not configured, or no such lead",
     408: "the request did not arrive whole in time",
     409: "the lead refused the action (the reason says why)",
@@ -65,8 +66,12 @@ WHY = {
 }
 
 
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorAnswer, "description": WHY[code]} for code in codes}
+def errors(*codes: int, **why: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route; `why` (`e400="..."`) words one for this route."""
+    return {
+        code: {"model": ErrorAnswer, "description": why.get(f"e{code}", WHY[code])}
+        for code in codes
+    }
 
 
 def signature_scheme(provider: str, header: str) -> str:

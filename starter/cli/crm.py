@@ -27,24 +27,27 @@ def owners(
     """List the CRM's owners beside the roster; exit 1 when a member's id is missing or
     unknown to the CRM."""
     from activities.crm.http import CrmRejected, CrmUnavailable
-    from domain.crm import roster_vs_crm
+    from domain.crm import Crm, roster_vs_crm
     from starter.runtime.crm import crm_client
     from starter.runtime.settings import Settings
 
     roster = rules_from(rules)
-    client = None if offline else crm_client(Settings().crm)
+    settings = Settings().crm
+    client = None if offline else crm_client(settings)
+    crm: Crm = settings.crm or "hubspot"
+    name = {"hubspot": "HubSpot owners", "salesforce": "Salesforce users"}[crm]
     users = None
     if client is not None:
         try:
             users = asyncio.run(client.users())
         except (CrmUnavailable, CrmRejected) as exc:
             raise fail(f"cannot list the {client.crm} owners: {exc}") from None
-    rows = roster_vs_crm(roster, "hubspot", users)
+    rows = roster_vs_crm(roster, crm, users)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
-        table = Table(title="roster and HubSpot owners" if users is not None else
-                      "roster (no CRM asked: set LEAD_ROUTER_HUBSPOT_TOKEN)")  # fmt: skip
+        table = Table(title=f"roster and {name}" if users is not None else "roster (no CRM "
+                      "asked: set LEAD_ROUTER_HUBSPOT_TOKEN or LEAD_ROUTER_SALESFORCE_*)")  # fmt: skip
         for column in rows[0] if rows else []:
             table.add_column(column)
         for row in rows:

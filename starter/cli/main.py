@@ -6,6 +6,7 @@ import os
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from starter.cli import (
     analytics,
@@ -20,7 +21,7 @@ from starter.cli import (
     rules,
     service,
 )
-from starter.cli.common import DataDirOpt, given_data_dir
+from starter.cli.common import DataDirOpt, err, given_data_dir
 
 
 def main() -> None:
@@ -29,6 +30,12 @@ def main() -> None:
         code: int = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except ValidationError as exc:  # the environment's settings, named, not a traceback
+        for problem in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in problem["loc"])
+            what = str(problem["msg"]).removeprefix("Value error, ")
+            err.print(f"[red]error:[/red] {f'{where}: ' if where else ''}{what}")
+        code = 2
     telemetry = sys.modules.get("starter.runtime.telemetry")
     if telemetry is not None:  # imported only by a command that connected to Temporal
         telemetry.shutdown_tracing()

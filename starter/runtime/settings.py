@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.identity import DEFAULT_ID_KEY
@@ -125,8 +125,9 @@ class NotificationSettings(_Group):
 
 
 class CrmSettings(_Group):
-    """The CRM lead-router writes owners to and takes first actions from (HubSpot's
-    events are signed with LEAD_ROUTER_HUBSPOT_SECRET, of the api group)."""
+    """The CRM lead-router writes owners to and takes first actions from: HubSpot (its
+    events signed with LEAD_ROUTER_HUBSPOT_SECRET, of the api group) or Salesforce (its
+    outbound messages checked against the org id and the token in their URL)."""
 
     hubspot_token: str | None = Field(None, validation_alias="LEAD_ROUTER_HUBSPOT_TOKEN")
     hubspot_api_url: str = Field(
@@ -137,10 +138,61 @@ class CrmSettings(_Group):
     hubspot_lead_status_actions: str | None = Field(
         None, validation_alias="LEAD_ROUTER_HUBSPOT_LEAD_STATUS_ACTIONS"
     )
+    # the org's My Domain URL: the token endpoint and the REST API's base
+    salesforce_instance_url: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_INSTANCE_URL"
+    )
+    salesforce_client_id: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_CLIENT_ID"
+    )
+    salesforce_client_secret: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_CLIENT_SECRET"
+    )
+    # JWT bearer instead of the secret: the integration user and the app's private key
+    salesforce_username: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_USERNAME"
+    )
+    salesforce_private_key_file: Path | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_PRIVATE_KEY_FILE"
+    )
+    salesforce_login_url: str = Field(
+        "https://login.salesforce.com", validation_alias="LEAD_ROUTER_SALESFORCE_LOGIN_URL"
+    )
+    salesforce_tasks: bool = Field(True, validation_alias="LEAD_ROUTER_SALESFORCE_TASKS")
+    salesforce_api_reserve: float = Field(
+        0.1, ge=0, lt=1, validation_alias="LEAD_ROUTER_SALESFORCE_API_RESERVE"
+    )
+    salesforce_lead_status_actions: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_LEAD_STATUS_ACTIONS"
+    )
+    salesforce_org_id: str | None = Field(None, validation_alias="LEAD_ROUTER_SALESFORCE_ORG_ID")
+    salesforce_outbound_token: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_OUTBOUND_TOKEN"
+    )
+    salesforce_integration_user_id: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_SALESFORCE_INTEGRATION_USER_ID"
+    )
+
+    @model_validator(mode="after")
+    def _one_crm(self) -> CrmSettings:
+        if self.hubspot_token and self.salesforce_client_id:
+            raise ValueError(
+                "LEAD_ROUTER_HUBSPOT_TOKEN and LEAD_ROUTER_SALESFORCE_CLIENT_ID are both set: "
+                "lead-router writes owners to one CRM, unset one of them"
+            )
+        if self.salesforce_client_id and not self.salesforce_instance_url:
+            raise ValueError(
+                "LEAD_ROUTER_SALESFORCE_CLIENT_ID is set without "
+                "LEAD_ROUTER_SALESFORCE_INSTANCE_URL: set your org's My Domain URL, "
+                "such as https://acme.my.salesforce.com"
+            )
+        return self
 
     @property
-    def crm(self) -> Literal["hubspot"] | None:
-        return "hubspot" if self.hubspot_token else None
+    def crm(self) -> Literal["hubspot", "salesforce"] | None:
+        if self.hubspot_token:
+            return "hubspot"
+        return "salesforce" if self.salesforce_client_id else None
 
 
 class ReplaySettings(_Group):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from domain.crm import CrmSync, check_identities, roster_vs_crm
+from domain.crm import CrmSync, check_identities, member_by, roster_vs_crm
 from domain.crm_events import (
     DEFAULT_STATUS_ACTIONS,
     EventsError,
@@ -123,3 +123,13 @@ def test_status_says_where_the_lead_stands_in_the_crm() -> None:
         "  crm_sync hubspot rejected (step 1) record 1001: "
         "hubspot answered 400: VALIDATION_ERROR owner 7 is not valid"
     )
+
+
+def test_salesforce_ids_match_in_their_15_and_18_character_forms() -> None:
+    rules = rules_with(**{"gita.berg": {"salesforce_user_id": "0055e0000000001"}})
+    member = member_by(rules, "salesforce_user_id", "0055e0000000001AAA")
+    assert member is not None and member.id == "gita.berg"
+    with pytest.raises(RulesError) as same:
+        rules_with(**{"gita.berg": {"salesforce_user_id": "0055e0000000001"},
+                      "hana.schmidt": {"salesforce_user_id": "0055e0000000001AAA"}})  # fmt: skip
+    assert "is also gita.berg's salesforce_user_id" in str(same.value)

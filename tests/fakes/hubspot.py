@@ -3,55 +3,33 @@ request: contacts batch upsert by email, tasks create and search, owners list.
 
 Built from HubSpot's public reference: request and response shapes, error bodies
 (`status`, `message`, `correlationId`, `category`), the rate-limit headers, 429 with
-`Retry-After` past 190 requests per 10 s. Faults are injected per request (`fail_next`):
-"429", "500", "timeout" (answers after `timeout_after` seconds), "drop" (closes the
-connection without a word); `down` answers 503 to everything until cleared.
-A plain asyncio HTTP/1.1 server, so a dropped connection is really dropped.
+`Retry-After` past 190 requests per 10 s. The HTTP server and the injected faults are
+`tests/fakes/http.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.fakes.http import FakeCrm
 
 API = "2026-03"
 TOKEN = "pat-na1-fake-token"
 
 
 @dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    status: int = 0
-    at: float = 0.0  # time.perf_counter() when it arrived
-
-
-@dataclass
-class FakeHubSpot:
+class FakeHubSpot(FakeCrm):
     owners: list[dict[str, Any]] = field(default_factory=list)
     token: str = TOKEN
     limit: tuple[int, float] = (190, 10.0)
-    requests: list[Recorded] = field(default_factory=list)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    faults: list[str] = field(default_factory=list)
-    down: bool = False
-    timeout_after: float = 3.0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     _window: list[float] = field(default_factory=list)
-    _server: asyncio.Server | None = None
-    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
-    url: str = ""
-
-    def fail_next(self, *faults: str) -> None:
-        self.faults.extend(faults)
 
     def owner_of(self, email: str) -> str | None:
         contact = self.contact_by_email(email)
@@ -67,61 +45,6 @@ class FakeHubSpot:
 
     def tasks_of(self, contact_id: str) -> list[dict[str, Any]]:
         return [t for t in self.tasks.values() if contact_id in t["associations"]]
-
-    def calls(self, path_part: str) -> list[Recorded]:
-        return [r for r in self.requests if path_part in r.path]
-
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for handler in self._handlers:
-            handler.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-
-    # HTTP
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = asyncio.current_task()
-        assert handler is not None
-        self._handlers.add(handler)
-        try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    return
-                method, target, _ = line.decode().split(" ", 2)
-                headers: dict[str, str] = {}
-                while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = h.decode().partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                raw = await reader.readexactly(int(headers.get("content-length", "0")))
-                body = json.loads(raw) if raw else None
-                record = Recorded(method, target, headers, body, at=time.perf_counter())
-                self.requests.append(record)
-                fault = self.faults.pop(0) if self.faults else None
-                if fault == "drop":
-                    writer.close()
-                    return
-                if fault == "timeout":
-                    await asyncio.sleep(self.timeout_after)
-                status, payload, extra = self._answer(method, target, headers, body, fault)
-                record.status = status
-                data = json.dumps(payload).encode()
-                head = [f"HTTP/1.1 {status} X", "Content-Type: application/json;charset=utf-8",
-                        f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items())]  # fmt: skip
-                writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            return  # the client (or the test's end) closed the connection
-        finally:
-            writer.close()
-            self._handlers.discard(handler)
 
     def _answer(
         self, method: str, target: str, headers: dict[str, str], body: Any, fault: str | None

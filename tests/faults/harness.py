@@ -25,6 +25,7 @@ from temporalio.service import RPCError
 from activities.database import Database
 from domain.intake import parse_submission
 from domain.lifecycle import FirstAction, LeadState
+from domain.models import Lead
 from starter.devserver import DevServer, free_port
 from starter.runtime.settings import DEFAULT_RULES
 from workflows.client import lead_status, start_lead
@@ -206,3 +207,28 @@ async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
 
 def report(name: str, counts: dict[str, Any]) -> None:
     print(f"\n[{name}] " + json.dumps(counts))
+
+
+def crm_leads(count: int) -> list[Lead]:
+    """Leads for the CRM kill tests: one email each, all routed to the mid-market team."""
+    tag = uuid.uuid4().hex[:6]
+    return [
+        parse_submission({"email": f"buyer{n}+{tag}@northwind.io", "country": "US",
+                          "state": "NY", "lead_type": "demo_request"}, source="faults")
+        for n in range(count)
+    ]  # fmt: skip
+
+
+async def until_crm_written(client: Client, leads: list[Lead]) -> dict[str, LeadState]:
+    """Each lead's state (by email) once every one's CRM write is written (240 s at most)."""
+    states: dict[str, LeadState] = {}
+    deadline = asyncio.get_running_loop().time() + 240
+    while True:
+        for lead in leads:
+            states[lead.email] = await lead_status(client, lead.lead_id)
+        if all(s.crm_sync and s.crm_sync.status == "written" for s in states.values()):
+            return states
+        assert asyncio.get_running_loop().time() < deadline, {
+            e: s.crm_sync for e, s in states.items()
+        }
+        await asyncio.sleep(1)

@@ -4,19 +4,15 @@ every lead has one contact, one task, owned by the lead's owner."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
-from domain.intake import parse_submission
-from domain.lifecycle import LeadState
 from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
-from tests.faults.harness import Cluster, fast_rules
+from tests.faults.harness import Cluster, crm_leads, fast_rules, until_crm_written
 from tests.helpers import until_true
-from workflows.client import lead_status, start_lead
+from workflows.client import start_lead
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(900)]
 LEADS = 12
@@ -33,32 +29,15 @@ async def test_worker_killed_mid_hubspot_write_one_contact_one_task_right_owner(
     hubspot.fail_next(*["timeout"] * (2 * LEADS))  # every call answers after 3 s
     crm = {"LEAD_ROUTER_HUBSPOT_TOKEN": TOKEN, "LEAD_ROUTER_HUBSPOT_API_URL": hubspot.url}
     client = await cluster.start_server()
-    tag = uuid.uuid4().hex[:6]
     try:
         first = cluster.start_worker(**crm)
-        leads = [
-            parse_submission({"email": f"buyer{n}+{tag}@northwind.io", "country": "US",
-                              "state": "NY", "lead_type": "demo_request"}, source="faults")
-            for n in range(LEADS)
-        ]  # fmt: skip
+        leads = crm_leads(LEADS)
         for lead in leads:
             await start_lead(client, lead, cluster.task_queue, crm="hubspot")
         await until_true(lambda: len(hubspot.calls("/tasks")) >= 3, "task creates in flight", 60)
         cluster.kill(first)  # mid-write: some upserts and task creates unanswered
         cluster.start_worker(**crm)
-        states: dict[str, LeadState] = {}
-
-        async def all_written() -> bool:
-            for lead in leads:
-                states[lead.email] = await lead_status(client, lead.lead_id)
-            return all(s.crm_sync and s.crm_sync.status == "written" for s in states.values())
-
-        deadline = asyncio.get_running_loop().time() + 240
-        while not await all_written():
-            assert asyncio.get_running_loop().time() < deadline, {
-                e: s.crm_sync for e, s in states.items()
-            }
-            await asyncio.sleep(1)
+        states = await until_crm_written(client, leads)
     finally:
         cluster.stop_all()
         await hubspot.stop()

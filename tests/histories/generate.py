@@ -26,6 +26,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
 from activities.crm.hubspot import HubSpotClient
+from activities.crm.salesforce import SalesforceClient
+from activities.crm.salesforce_auth import SalesforceLogin
+from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
@@ -36,6 +39,7 @@ from starter.runtime.binaries import temporal_cli
 from starter.runtime.codec import LEAD_DATA_CONVERTER
 from starter.runtime.settings import SAMPLE_COMPANIES
 from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
+from tests.fakes.salesforce import CLIENT_ID, CLIENT_SECRET, FakeSalesforce, give_salesforce_ids
 from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.client import LeadHandle, activate_trial
@@ -170,18 +174,18 @@ async def enterprise_vertical(lab: Lab) -> LeadHandle:
     return handle
 
 
-def crm_rules(ids: bool) -> Callable[[], str]:
+def crm_rules(ids: bool, crm: str = "hubspot") -> Callable[[], str]:
     def text() -> str:
         data = yaml.safe_load(rules_yaml())
         if ids:
-            give_crm_ids(data)
+            (give_salesforce_ids if crm == "salesforce" else give_crm_ids)(data)
         return yaml.safe_dump(data, sort_keys=False)
 
     return text
 
 
 async def crm_escalation(lab: Lab) -> LeadHandle:
-    """HubSpot configured: the owner written after the routing and the escalation."""
+    """A CRM configured: the owner written after the routing and the escalation."""
     handle = await lab.submit(MM_EAST)
     state = await lab.until(
         handle, lambda s: s.crm_sync is not None and s.crm_sync.status == "written"
@@ -250,6 +254,7 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "in-flight-waiting": (in_flight_waiting, None),
     "crm-hubspot-escalation": (crm_escalation, crm_rules(ids=True)),
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
+    "crm-salesforce-escalation": (crm_escalation, crm_rules(ids=True, crm="salesforce")),
     "suppressed": (suppressed, None),
 }
 
@@ -261,14 +266,22 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
     store = await Database(work / f"{name}.db").init()
     await store.accounts.upsert(ACCOUNTS)
     hubspot = FakeHubSpot(owners=give_crm_ids(yaml.safe_load(rules_yaml())))
+    salesforce = FakeSalesforce(users=give_salesforce_ids(yaml.safe_load(rules_yaml())))
     await hubspot.start()
-    crm = HubSpotClient(TOKEN, hubspot.url) if name.startswith("crm-") else None
+    await salesforce.start()
+    crm: CrmClient | None = None
+    if name.startswith("crm-salesforce"):
+        crm = SalesforceClient(SalesforceLogin(CLIENT_ID, CLIENT_SECRET), salesforce.url)
+    elif name.startswith("crm-"):
+        crm = HubSpotClient(TOKEN, hubspot.url)
     acts = LeadActivities(store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES, crm=crm)
     task_queue = f"corpus-{uuid.uuid4().hex[:8]}"
     try:
         async with build_worker(env.client, acts, task_queue):
             lab = Lab(env, env.client, store, acts, task_queue, rules_path)
-            lab.crm = "hubspot" if crm is not None else None
+            lab.crm = (
+                None if crm is None else "salesforce" if crm.crm == "salesforce" else "hubspot"
+            )
             handle = await path(lab)
             if name != "in-flight-waiting":
                 await handle.result()
@@ -276,6 +289,7 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
     finally:
         await store.close()
         await hubspot.stop()
+        await salesforce.stop()
     out = into / f"{name}.json.gz"
     write_history(history, out)
     return out

@@ -146,7 +146,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             config["data_converter"] = lead_data_converter(store.lead_keys, None)
             client = Client(**config)
         made = Lab(env, client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
-        made.crm = "hubspot" if crm is not None else None
+        made.crm = None if crm is None else "salesforce" if crm.crm == "salesforce" else "hubspot"
         if start_worker:
             worker = build_worker(client, acts, made.task_queue)
             await worker.__aenter__()

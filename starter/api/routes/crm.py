@@ -16,6 +16,7 @@ from temporalio.client import Client as TemporalClient
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.database import Database
 from activities.rules_file import load_rules_file
 from domain.crm_events import CrmEvent, EventsError, judge, parse_hubspot_events
 from domain.providers import PROVIDERS
@@ -25,6 +26,7 @@ from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error
 from starter.api.routes.webhooks import read_body, refused_signature
 from starter.api.schemas import errors, provider_security
+from starter.intake import ClientSource
 from starter.runtime.crm import status_actions
 from workflows.client import lead_status, reassign_lead, record_action
 
@@ -82,10 +84,27 @@ async def hubspot_events(
     except (ValueError, EventsError) as exc:
         problems = exc.problems if isinstance(exc, EventsError) else [("body", "not JSON")]
         return error(422, [{"field": f, "message": m} for f, m in problems])
+    try:
+        results = await take_events(database, client, config, [[e] for e in events])
+    except CrmEventsUnjudged as exc:
+        return error(503, str(exc))
+    return JSONResponse({"results": results})
+
+
+class CrmEventsUnjudged(Exception):
+    """Temporal or the rules file is down: the CRM is answered 503, to retry later."""
+
+
+async def take_events(
+    database: Database, client: ClientSource, config: ApiConfig, groups: list[list[CrmEvent]]
+) -> list[dict[str, str | None]]:
+    """Each group is one CRM event (its id and record shared) with what it may mean, most
+    telling first; taken once per event id, and what it did recorded."""
     results: list[dict[str, str | None]] = []
     try:
         connected = await client()
-        for event in events:
+        for group in groups:
+            event = group[0]
             seen = await database.crm.event_seen(event.crm, event.event_id)
             if seen is not None:
                 results.append(
@@ -93,30 +112,35 @@ async def hubspot_events(
                 )
                 continue
             lead_id = await database.crm.lead_of_record(event.crm, event.record_id)
-            outcome = await _apply(connected, config, lead_id, event)
-            log.info("hubspot event %s (%s): %s", event.event_id, lead_id or "-", outcome)
+            outcome = await _apply(connected, config, lead_id, group)
+            log.info("%s event %s (%s): %s", event.crm, event.event_id, lead_id or "-", outcome)
             await database.crm.record_event(event.crm, event.event_id, lead_id, outcome)
             results.append({"event_id": event.event_id, "lead_id": lead_id, "outcome": outcome})
     except (TemporalDown, ConnectionError) as exc:
-        return error(503, f"Temporal unavailable, retry later: {exc}")
+        raise CrmEventsUnjudged(f"Temporal unavailable, retry later: {exc}") from None
     except (RulesError, ValueError) as exc:
-        return error(503, f"lead-router cannot judge CRM events until this is fixed: {exc}")
-    return JSONResponse({"results": results})
+        raise CrmEventsUnjudged(
+            f"lead-router cannot judge CRM events until this is fixed: {exc}"
+        ) from None
+    return results
 
 
 async def _apply(
-    client: TemporalClient, config: ApiConfig, lead_id: str | None, event: CrmEvent
+    client: TemporalClient, config: ApiConfig, lead_id: str | None, group: list[CrmEvent]
 ) -> str:
     """What the event did, in words for the log and the events table."""
+    event = group[0]
     if lead_id is None:
         return f"ignored: no lead has {event.crm} record {event.record_id}"
     try:
         state = await lead_status(client, lead_id)
         if state.first_action is not None:
             return f"ignored: the lead was already actioned ({state.first_action})"
-        verdict = judge(event, _rules_of(config), state.owner, status_actions(config.crm))
-        if verdict.kind == "ignore":
-            return f"ignored: {verdict.reason}"
+        rules, actions = _rules_of(config), status_actions(config.crm, event.crm)
+        verdicts = [judge(e, rules, state.owner, actions) for e in group]
+        verdict = next((v for v in verdicts if v.kind != "ignore"), None)
+        if verdict is None:
+            return "ignored: " + "; ".join(v.reason for v in verdicts)
         assert verdict.owner_id is not None
         if verdict.kind == "reassign":
             await reassign_lead(client, lead_id, verdict.owner_id, verdict.reason)

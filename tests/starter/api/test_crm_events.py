@@ -2,7 +2,7 @@
 the owner written on the contact in the fake HubSpot (with a task) -> a signed HubSpot
 event -> the lead actioned, credited to the right owner. Escalation moves the CRM owner;
 a person changing the owner in HubSpot reassigns the lead; HubSpot down never holds up
-routing, and every write lands once when it is back."""
+routing, and every write lands once when it is back (after a minute of skipped time)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from starter.runtime.settings import CrmSettings
 from tests.fakes.hubspot import TOKEN, FakeHubSpot, give_crm_ids
 from tests.helpers import until_true
 from tests.starter.api.conftest import Api, ApiFactory, unique_email
+from tests.starter.api.crm_outage import MM_EAST, down_for_a_minute
 from tests.workflows.conftest import LabFactory, rules_yaml
 
 EVENT_IDS = itertools.count(int(time.time() * 1000))  # HubSpot's ids are unique per app
-MM_EAST = {"lead_type": "demo_request", "country": "US", "state": "NY", "company": "Northwind"}
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -85,6 +85,7 @@ async def test_form_to_hubspot_owner_to_hubspot_event_to_actioned(
     lead_id = accepted.json()["lead_id"]
     state = await one.routed(lead_id)
     contact = await written(hubspot, email, owner_id_of(hubspot, state["owner"]))
+    await until_true(lambda: len(hubspot.tasks_of(contact["id"])) == 1, "the owner's task", 20)
     (task,) = hubspot.tasks_of(contact["id"])
     assert task["properties"]["hubspot_owner_id"] == owner_id_of(hubspot, state["owner"])
     assert "Northwind" in task["properties"]["hs_task_subject"]
@@ -126,6 +127,8 @@ async def test_an_escalation_moves_the_hubspot_owner_and_a_bad_signature_is_refu
     second = await one.lab.miss_sla(handle, first)  # type: ignore[arg-type]
     assert second.owner not in (None, first.owner)
     await written(hubspot, email, owner_id_of(hubspot, str(second.owner)))
+    # the task follows the owner's write: wait for it too (seen missing once under load)
+    await until_true(lambda: len(hubspot.tasks_of(contact["id"])) == 2, "a task per owner", 20)
     owners = [t["properties"]["hubspot_owner_id"] for t in hubspot.tasks_of(contact["id"])]
     assert owners == [owner_id_of(hubspot, first.owner), owner_id_of(hubspot, str(second.owner))]
     # the late owner's activity, logged in HubSpot after the escalation, is refused
@@ -164,18 +167,11 @@ async def test_hubspot_down_never_holds_up_routing_and_every_write_lands_once_ba
     api: ApiFactory, lab: LabFactory, hubspot: FakeHubSpot
 ) -> None:
     one = await crm_api(api, lab, hubspot)
-    hubspot.down = True
-    emails = [unique_email() for _ in range(3)]
-    lead_ids = [(await one.forms({"email": e, **MM_EAST})).json()["lead_id"] for e in emails]
-    states = [await one.routed(lead_id, timeout=10) for lead_id in lead_ids]
-    assert all(s["status"] == "waiting_first_action" for s in states)
-    assert all(s["crm_sync"]["status"] == "writing" for s in states)
-    await until_true(lambda: len(hubspot.calls("batch/upsert")) >= 3, "HubSpot tried", 10)
-    assert hubspot.contacts == {}
-    hubspot.down = False
-    for email, state in zip(emails, states, strict=True):
+    leads = await down_for_a_minute(one, hubspot, lambda: len(hubspot.calls("batch/upsert")))
+    for email, state in leads:
         contact = await written(hubspot, email, owner_id_of(hubspot, state["owner"]))
         await until_true(lambda c=contact: len(hubspot.tasks_of(c["id"])) == 1, "a task", 20)
     await asyncio.sleep(0.5)
-    assert all(len(hubspot.contacts_with(e)) == 1 for e in emails)
-    assert all(len(hubspot.tasks_of(hubspot.contact_by_email(e)["id"])) == 1 for e in emails)  # type: ignore[index]
+    for email, _ in leads:
+        (contact,) = hubspot.contacts_with(email)
+        assert len(hubspot.tasks_of(contact["id"])) == 1

@@ -21,6 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from starter.runtime.settings import CrmSettings
+from tests.fakes.salesforce import ORG_ID
 from tests.starter.api.conftest import (
     API_TOKEN,
     ApiFactory,
@@ -33,6 +35,7 @@ from tests.starter.api.conftest import (
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 EXAMPLES = 40  # per operation
+OUTBOUND_TOKEN = "schemathesis-outbound-token"
 
 
 def signed(path: str, url: str, body: bytes) -> dict[str, str]:
@@ -45,6 +48,8 @@ def signed(path: str, url: str, body: bytes) -> dict[str, str]:
         stamp = str(now_ms())
         return {"X-HubSpot-Request-Timestamp": stamp,
                 "X-HubSpot-Signature-v3": sign_hubspot(url, body, stamp)}  # fmt: skip
+    if path == "/webhooks/salesforce/outbound":
+        return {"SOAPAction": '""'}
     if path.endswith(("/actions", "/erase")) or path.startswith("/analytics/"):
         return {"Authorization": f"Bearer {API_TOKEN}"}
     return {}
@@ -62,6 +67,8 @@ def fuzz(base_url: str) -> dict[str, Any]:
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
             kwargs = case.as_transport_kwargs(base_url=base_url)
+            if case.operation.path == "/webhooks/salesforce/outbound":
+                kwargs["params"] = {**(kwargs.get("params") or {}), "token": OUTBOUND_TOKEN}
             body = kwargs.pop("json", None)
             data = kwargs.pop("data", None)
             raw = json.dumps(body).encode() if body is not None or "json" in kwargs else data
@@ -88,13 +95,14 @@ def fuzz(base_url: str) -> dict[str, Any]:
 async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     api: ApiFactory,
 ) -> None:
-    app = await api(rate_limit_per_minute=0)
+    crm = CrmSettings(salesforce_org_id=ORG_ID, salesforce_outbound_token=OUTBOUND_TOKEN)
+    app = await api(rate_limit_per_minute=0, crm=crm)
     figures = await asyncio.wait_for(asyncio.to_thread(fuzz, app.base_url), 240)
     print(f"schemathesis: {figures['operations']} operations, {figures['requests']} requests, "
           f"{figures['server_errors']} server errors")  # fmt: skip
-    # three form webhooks, HubSpot's events, a lead's status, actions and erasure, the
-    # analytics summary, the health check
-    assert figures["operations"] == 9
+    # three form webhooks, HubSpot's events, Salesforce's outbound messages, a lead's
+    # status, actions and erasure, the analytics summary, the health check
+    assert figures["operations"] == 10
     assert figures["requests"] >= figures["operations"] * 10
     assert figures["server_errors"] == 0
     assert figures["failures"] == [], "\n\n".join(figures["failures"])

@@ -28,6 +28,7 @@ PATHS_OF_THE_WORKFLOW = {
     "first-action-in-time", "escalation-level-1", "escalation-level-2", "escalation-level-3",
     "unowned-review", "manual-reassign", "owner-away", "duplicate-join", "trial-activation",
     "after-hours-arrival", "crm-hubspot-escalation", "crm-hubspot-no-owner-id",
+    "crm-salesforce-escalation",
 }  # fmt: skip
 
 
@@ -44,6 +45,16 @@ def local_activity_markers(history: dict[str, Any], activity: str) -> list[dict[
         e
         for e in history["events"]
         if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED" and kind(e) == activity
+    ]
+
+
+def patch_ids(history: dict[str, Any]) -> list[str]:
+    return [
+        json.loads(base64.b64decode(p["data"]))["id"]
+        for e in history["events"]
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+        and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
+        for p in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
     ]
 
 
@@ -65,18 +76,31 @@ def test_the_corpus_has_a_history_for_every_path() -> None:
 def test_the_crm_histories_write_each_owner_behind_the_patch() -> None:
     escalated = load("crm-hubspot-escalation")
     assert len(activity_events(escalated, "write_owner")) == 2  # routed, then escalated
-    patches = [
-        base64.b64decode(p["data"])
-        for e in escalated["events"]
-        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
-        and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
-        for p in e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
-    ]
-    assert [json.loads(p)["id"] for p in patches] == ["crm-sync"]
+    assert patch_ids(escalated) == ["crm-sync"]
     refused = load("crm-hubspot-no-owner-id")
     kinds = [json.dumps(e) for e in activity_events(refused, "notify")]
     assert len(kinds) == 2 and len(activity_events(refused, "write_owner")) == 1
     assert not any("write_owner" in json.dumps(e) for e in load("first-action-in-time")["events"])
+
+
+def test_the_salesforce_history_writes_each_owner_to_salesforce() -> None:
+    writes = activity_events(load("crm-salesforce-escalation"), "write_owner")
+    inputs = [
+        json.loads(
+            base64.b64decode(
+                e["activityTaskScheduledEventAttributes"]["input"]["payloads"][0]["data"]
+            )
+        )
+        for e in writes
+    ]
+    assert [(w["crm"], w["step"]) for w in inputs] == [("salesforce", 0), ("salesforce", 1)]
+    assert all(w["owner_crm_id"].startswith("005") for w in inputs)
+    history = load("crm-salesforce-escalation")
+    memos = [e for e in history["events"]
+             if e["eventType"] == "EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED"]  # fmt: skip
+    assert len(memos) == 2  # the routing, then the Lead's id once (the escalation kept it)
+    assert patch_ids(history) == ["crm-sync", "crm-record-memo"]
+    # the HubSpot histories are the path before the memo, and still replay
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])

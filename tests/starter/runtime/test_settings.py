@@ -84,3 +84,27 @@ def test_a_bad_value_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("LEAD_ROUTER_DEDUPE_WINDOW_SECONDS", "ten minutes")
     with pytest.raises(ValueError, match="LEAD_ROUTER_DEDUPE_WINDOW_SECONDS"):
         Settings()
+
+
+def test_one_crm_at_a_time_and_salesforce_needs_its_instance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from starter.runtime.crm import crm_client, status_actions
+    from starter.runtime.settings import CrmSettings
+
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_CLIENT_ID", "3MVG9key")
+    with pytest.raises(ValueError, match="without LEAD_ROUTER_SALESFORCE_INSTANCE_URL"):
+        CrmSettings()
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com")
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_LEAD_STATUS_ACTIONS", "Working=first_touch")
+    crm = CrmSettings()
+    client = crm_client(crm)
+    assert crm.crm == "salesforce" and client is not None and client.crm == "salesforce"
+    assert status_actions(crm, "salesforce") == {"Working": "first_touch"}
+    assert "CONNECTED" in status_actions(crm, "hubspot")  # HubSpot's defaults, untouched
+    monkeypatch.setenv("LEAD_ROUTER_SALESFORCE_LEAD_STATUS_ACTIONS", "Working=called")
+    with pytest.raises(ValueError, match="LEAD_ROUTER_SALESFORCE_LEAD_STATUS_ACTIONS: 'Working"):
+        status_actions(CrmSettings(), "salesforce")
+    monkeypatch.setenv("LEAD_ROUTER_HUBSPOT_TOKEN", "pat-na1-x")
+    with pytest.raises(ValueError, match="both set: lead-router writes owners to one CRM"):
+        CrmSettings()
