@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from activities.rules_file import refuse_invalid_rules
+from starter.runtime.channels import notification_channels
 from starter.runtime.crm import crm_client
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
@@ -60,8 +61,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         database,
         rules_path=settings.routing.rules_path,
         companies_path=settings.routing.companies_path,
-        slack_webhook_url=settings.notifications.slack_webhook_url,
         crm=crm_client(settings.crm),
+        channels=notification_channels(settings),
     )
     acts.rules.check()  # primes the last valid version new leads fall back on
     stop = stop or asyncio.Event()

@@ -16,7 +16,7 @@ from activities.database.crm import CrmLedger
 from activities.database.outbox import Outbox
 from activities.database.roster import Roster
 from activities.enrichment import EnrichmentActivities
-from activities.notifications import NotificationActivities
+from activities.notifications import Channels, NotificationActivities
 from activities.rules_file import RulesActivities
 
 
@@ -43,8 +43,11 @@ class LeadActivities:
         slack_webhook_url: str | None = None,
         http: httpx.AsyncClient | None = None,
         crm: CrmClient | None = None,
+        channels: Channels | None = None,
     ) -> None:
-        self.notifications = NotificationActivities(database.outbox, slack_webhook_url, http)
+        self.notifications = NotificationActivities(
+            database.outbox, slack_webhook_url, http, channels
+        )
         self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)

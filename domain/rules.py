@@ -123,6 +123,7 @@ class Member(_Strict):
     # who this member is in the other tools (checked by domain.crm.check_identities)
     email: str | None = None
     slack_user_id: str | None = None
+    notify_via: Literal["slack", "email", "both"] = "slack"  # where assignments reach them
     hubspot_owner_id: str | None = None
     hubspot_user_id: str | None = None
     salesforce_user_id: str | None = None

@@ -23,6 +23,7 @@ from starter.api.server import uvicorn_config
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
+from starter.runtime.channels import notification_channels
 from starter.runtime.crm import crm_client
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
@@ -64,8 +65,8 @@ async def run_up(
             database,
             rules_path=settings.routing.rules_path,
             companies_path=settings.routing.companies_path,
-            slack_webhook_url=settings.notifications.slack_webhook_url,
             crm=crm_client(settings.crm),
+            channels=notification_channels(settings, server.ui_url if server else None),
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
         config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)

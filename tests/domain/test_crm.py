@@ -122,3 +122,12 @@ def test_status_says_where_the_lead_stands_in_the_crm() -> None:
         "  crm_sync hubspot rejected (step 1) record 1001: "
         "hubspot answered 400: VALIDATION_ERROR owner 7 is not valid"
     )
+
+
+def test_a_member_who_chose_email_needs_an_email() -> None:
+    with pytest.raises(RulesError) as bad:
+        data = yaml.safe_load(DEFAULT_RULES.read_text())
+        set_member(data, "gita.berg", notify_via="both")
+        load_rules_text(yaml.safe_dump(data), source="rules.yaml")
+    assert "rules.yaml: teams[" in str(bad.value)
+    assert ".notify_via: 'both' needs the member's email: add `email:`" in str(bad.value)

@@ -34,8 +34,16 @@ def _json(model: BaseModel) -> Response:
     200: {"model": LeadState | QueuedAnswer, "description": "the lead's status"},
     **errors(400, 404, 422, 503),
 })  # fmt: skip
-async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Response:
-    """The lead's status query: owner, team, SLA deadline, every decision so far."""
+async def get_lead(
+    lead_id: str,
+    database: AppDatabase,
+    client: Client,
+    config: Config,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The lead's status query: owner, team, SLA deadline, every decision so far; and with
+    the bearer token (LEAD_ROUTER_API_TOKEN), the handoff context: who the person is and
+    what they wrote."""
     try:
         state = await lead_status(await client(), lead_id)
     except (RPCError, ConnectionError) as exc:
@@ -46,6 +54,8 @@ async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Respo
         if isinstance(exc, RPCError) and exc.status is RPCStatusCode.NOT_FOUND:
             return error(404, f"no lead {lead_id}")
         return error(503, f"Temporal: {getattr(exc, 'message', exc)}")
+    if token_refusal(config, authorization, "the handoff context") is not None:
+        state = state.model_copy(update={"handoff": None})  # personal data: token only
     return _json(state)
 
 
