@@ -17,15 +17,17 @@ from temporalio.worker import Worker
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from activities.rules_file import refuse_invalid_rules
-from starter.runtime.channels import notification_channels
+from starter.runtime.channels import notification_channels, ops_channels
 from starter.runtime.crm import crm_client
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runtime.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
+from workflows.schedules import ensure_schedules
 from workflows.search_attributes import ensure_registered
 
-WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow, RoutingHealthWorkflow)
 
 
 def build_worker(
@@ -63,8 +65,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         companies_path=settings.routing.companies_path,
         crm=crm_client(settings.crm),
         channels=notification_channels(settings),
+        ops=ops_channels(settings),
     )
     acts.rules.check()  # primes the last valid version new leads fall back on
+    await ensure_schedules(client, settings.temporal.task_queue)  # idempotent
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -13,10 +13,12 @@ from activities.assignment import AssignmentActivities
 from activities.crm.sync import CrmActivities, CrmClient
 from activities.database.accounts import Accounts
 from activities.database.crm import CrmLedger
+from activities.database.health import HealthLedger
 from activities.database.outbox import Outbox
 from activities.database.roster import Roster
 from activities.enrichment import EnrichmentActivities
-from activities.notifications import Channels, NotificationActivities
+from activities.health import HealthActivities
+from activities.notifications import Channels, NotificationActivities, Sender
 from activities.rules_file import RulesActivities
 
 
@@ -31,6 +33,8 @@ class Repositories(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def crm(self) -> CrmLedger: ...
+    @property
+    def health(self) -> HealthLedger: ...
 
 
 class LeadActivities:
@@ -44,10 +48,13 @@ class LeadActivities:
         http: httpx.AsyncClient | None = None,
         crm: CrmClient | None = None,
         channels: Channels | None = None,
+        ops: Channels | None = None,
     ) -> None:
         self.notifications = NotificationActivities(
             database.outbox, slack_webhook_url, http, channels
         )
+        ops_sender = Sender(database.outbox, ops or Channels(), self.notifications.sender.http)
+        self.health = HealthActivities(database.health, database.outbox, ops_sender, rules_path)
         self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)
@@ -63,4 +70,5 @@ class LeadActivities:
             self.assignment.release_assignment,
             self.notifications.notify,
             self.crm.write_owner,
+            self.health.check_routing_health,
         ]

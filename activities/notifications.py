@@ -11,10 +11,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database.outbox import Outbox
+from activities.database.tables import NotificationRow
 from activities.email import EmailFailed, SmtpMailer
 from domain import texts
 from domain.lifecycle import Address, Notification
 
+Email = tuple[str, str, str]  # to, subject, body
 _LONG_FIELDS = ("Message", "Why")  # a section each: Slack cuts fields at 2,000 characters
 
 
@@ -27,6 +29,7 @@ class Channels:
     temporal_ui_url: str | None = None
     namespace: str = "default"
     crm_record_url: str | None = None  # with {record_id}
+    to: str | None = None  # the ops channel's one address (owners have their own)
 
     def links(self, note: Notification) -> list[tuple[str, str]]:
         if note.context is None:
@@ -34,6 +37,48 @@ class Channels:
         return texts.handoff_links(
             note.context, self.temporal_ui_url, self.namespace, self.crm_record_url
         )
+
+
+class Sender:
+    """Sends an outbox row on each channel still pending, once each: a failure raises
+    (Temporal retries the activity) and the retry sends only what is still pending."""
+
+    def __init__(self, outbox: Outbox, channels: Channels, http: httpx.AsyncClient) -> None:
+        self.outbox, self.channels, self.http = outbox, channels, http
+
+    async def send(
+        self, row: NotificationRow, slack: dict[str, Any] | None, email: Email | None
+    ) -> str:
+        assert row.id is not None
+        failures = []
+        if row.slack_status == "pending" and slack is not None:
+            failure = await self._slack(slack)
+            await self.outbox.mark_slack(row.id, sent=failure is None)
+            failures.append(failure)
+        if row.email_status == "pending" and email is not None:
+            failure = await self._email(*email)
+            await self.outbox.mark_email(row.id, sent=failure is None)
+            failures.append(failure)
+        if any(failures):
+            raise ApplicationError("; ".join(f for f in failures if f))
+        return "sent" if failures else row.slack_status
+
+    async def _slack(self, message: dict[str, Any]) -> str | None:
+        assert self.channels.slack_webhook_url is not None
+        try:
+            response = await self.http.post(self.channels.slack_webhook_url, json=message)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            return f"Slack webhook failed: {exc}"
+        return None
+
+    async def _email(self, to: str, subject: str, body: str) -> str | None:
+        assert self.channels.mailer is not None
+        try:
+            await self.channels.mailer.send(to, subject, body)
+        except EmailFailed as exc:
+            return f"email to {to} failed: {exc}"
+        return None
 
 
 class NotificationActivities:
@@ -46,7 +91,7 @@ class NotificationActivities:
     ) -> None:
         self.outbox = outbox
         self.channels = channels or Channels(slack_webhook_url=slack_webhook_url)
-        self.http = http or httpx.AsyncClient(timeout=5.0)
+        self.sender = Sender(outbox, self.channels, http or httpx.AsyncClient(timeout=5.0))
 
     @activity.defn
     async def notify(self, note: Notification) -> str:
@@ -63,38 +108,12 @@ class NotificationActivities:
             facts=note.facts,
             email=email_to is not None,
         )
-        assert row.id is not None
         links = self.channels.links(note)
-        failures = []
-        if row.slack_status == "pending" and slack:
-            failure = await self._slack(note, links)
-            await self.outbox.mark_slack(row.id, sent=failure is None)
-            failures.append(failure)
-        if row.email_status == "pending" and email_to:
-            failure = await self._email(email_to, note, links)
-            await self.outbox.mark_email(row.id, sent=failure is None)
-            failures.append(failure)
-        if any(failures):
-            raise ApplicationError("; ".join(f for f in failures if f))
-        return "sent" if failures else row.slack_status
-
-    async def _slack(self, note: Notification, links: list[tuple[str, str]]) -> str | None:
-        assert self.channels.slack_webhook_url is not None
-        try:
-            message = slack_message(note, links)
-            response = await self.http.post(self.channels.slack_webhook_url, json=message)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            return f"Slack webhook failed: {exc}"
-        return None
-
-    async def _email(self, to: str, note: Notification, links: list[tuple[str, str]]) -> str | None:
-        assert self.channels.mailer is not None
-        try:
-            await self.channels.mailer.send(to, *email_message(note, links))
-        except EmailFailed as exc:
-            return f"email to {to} failed: {exc}"
-        return None
+        return await self.sender.send(
+            row,
+            slack_message(note, links) if slack else None,
+            (email_to, *email_message(note, links)) if email_to else None,
+        )
 
     def _routes(self, address: Address | None) -> tuple[bool, str | None]:
         """(Slack?, the email address to write to): the member's choice where it can be

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from domain.conditions import Condition
+from domain.health import AlertThresholds
 from domain.holidays import HolidayCalendar
 from domain.models import LeadType, Tier
 from domain.score import ScoreSpec
@@ -263,6 +264,7 @@ class RoutingRules(_Strict):
     required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
     seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
     account_routing: AccountRouting = Field(default_factory=AccountRouting)
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds)  # domain/health.py
     rules: list[Rule] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain.health import Incident
 from domain.lifecycle import Handoff, LeadLife, LeadState, LeadStatus
 from domain.models import Assignment, Lead, RoutingPlan
 from domain.plan import describe_sla
@@ -270,4 +271,22 @@ def rules_invalid_alert(path: object, problems: str, version: str) -> str:
     return (
         f"The rules file {path} is invalid; new leads are routed by the last valid version "
         f"({version}) until it is fixed (`lead-router rules check {path}`):\n{problems}"
+    )
+
+
+# Routing health, to the ops channel
+
+
+def health_alert_text(incident: Incident, what: str) -> str:
+    return (
+        f"Routing health: {incident.check} is {incident.value}, more than its threshold "
+        f"{incident.threshold} ({what}); set in the rules file's `alerts.{incident.check}`"
+    )
+
+
+def health_recovery_text(incident: Incident, what: str, at: datetime) -> str:
+    return (
+        f"Routing health recovered: {incident.check} is back within its threshold "
+        f"{incident.threshold} ({what}); the incident lasted from "
+        f"{incident.opened_at:%Y-%m-%d %H:%M} to {at:%H:%M} UTC"
     )

@@ -23,7 +23,7 @@ from starter.api.server import uvicorn_config
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
-from starter.runtime.channels import notification_channels
+from starter.runtime.channels import notification_channels, ops_channels
 from starter.runtime.crm import crm_client
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
@@ -67,6 +67,7 @@ async def run_up(
             companies_path=settings.routing.companies_path,
             crm=crm_client(settings.crm),
             channels=notification_channels(settings, server.ui_url if server else None),
+            ops=ops_channels(settings),
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
         config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)

@@ -10,6 +10,7 @@ from activities.database.analytics import Analytics
 from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
+from activities.database.health import HealthLedger
 from activities.database.outbox import Outbox
 from activities.database.revision import HEAD, revision_of
 from activities.database.roster import Roster
@@ -31,6 +32,7 @@ class Database:
         self.dead_letters = DeadLetters(self.transactions)
         self.analytics = Analytics(self.transactions)
         self.crm = CrmLedger(self.transactions)
+        self.health = HealthLedger(self.transactions)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself

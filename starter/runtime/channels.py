@@ -18,3 +18,13 @@ def notification_channels(settings: Settings, ui_url: str | None = None) -> Chan
         namespace=settings.temporal.namespace,
         crm_record_url=notes.crm_record_url,
     )
+
+
+def ops_channels(settings: Settings) -> Channels:
+    """The ops channel (routing-health alerts, the weekly sample): its Slack webhook, and
+    the SMTP server with the address to write to."""
+    notes = settings.notifications
+    mailer = SmtpMailer(notes.smtp_url, notes.email_from) if notes.smtp_url else None
+    return Channels(
+        slack_webhook_url=notes.ops_slack_webhook_url, mailer=mailer, to=notes.ops_email
+    )

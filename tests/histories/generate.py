@@ -20,8 +20,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
@@ -40,6 +42,7 @@ from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.client import LeadHandle, activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
 
 HERE = Path(__file__).parent
 MM_EAST = {"email": "buyer@northwind.io", "lead_type": "demo_request", "country": "US",
@@ -49,7 +52,7 @@ ACCOUNTS = [
     Account(domain="initech.com", name="Initech", owner_id="chloe.kowalski", is_customer=True),
 ]
 
-Path_ = Callable[[Lab], Awaitable[LeadHandle]]
+Path_ = Callable[[Lab], Awaitable[WorkflowHandle[Any, Any]]]
 
 
 async def act(
@@ -232,6 +235,15 @@ async def suppressed(lab: Lab) -> LeadHandle:
                              "country": "Brazil"})  # fmt: skip
 
 
+async def routing_health(lab: Lab) -> WorkflowHandle[Any, Any]:
+    """The scheduled health check finding more dead letters than the rules allow."""
+    for n in range(3):
+        await lab.store.dead_letters.add("forms", f"bad email {n}", "{}")
+    return await lab.client.start_workflow(
+        RoutingHealthWorkflow.run, id=f"routing-health-{lab.task_queue}", task_queue=lab.task_queue
+    )
+
+
 PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "first-action-in-time": (first_action_in_time, None),
     "escalation-level-1": (escalated(1), None),
@@ -251,7 +263,11 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "crm-hubspot-escalation": (crm_escalation, crm_rules(ids=True)),
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
     "suppressed": (suppressed, None),
+    "routing-health-alert": (routing_health, None),
 }
+
+
+SCHEDULED = {"routing-health-alert"}
 
 
 async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) -> Path:
@@ -276,7 +292,8 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
     finally:
         await store.close()
         await hubspot.stop()
-    out = into / f"{name}.json.gz"
+    # the schedules' histories apart: `backtest` and the analytics read lead histories
+    out = (into / "schedules" if name in SCHEDULED else into) / f"{name}.json.gz"
     write_history(history, out)
     return out
 
@@ -294,7 +311,7 @@ async def main(only: list[str], into: Path) -> None:
         data_converter=LEAD_DATA_CONVERTER,
         ts_config=TimeSkippingConfig(enabled=False),
     )  # fmt: skip
-    into.mkdir(parents=True, exist_ok=True)
+    (into / "schedules").mkdir(parents=True, exist_ok=True)
     async with env:
         with tempfile.TemporaryDirectory() as work:
             for name in only or PATHS:

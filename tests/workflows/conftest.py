@@ -129,6 +129,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         start_worker: bool = True,
         crm: CrmClient | None = None,
         channels: Channels | None = None,
+        ops: Channels | None = None,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -137,7 +138,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             await store.accounts.upsert(accounts)
         acts = LeadActivities(
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
-            slack_webhook_url=slack_webhook_url, crm=crm, channels=channels,
+            slack_webhook_url=slack_webhook_url, crm=crm, channels=channels, ops=ops,
         )  # fmt: skip
         made = Lab(env, env.client, store, acts, f"tq-{uuid.uuid4().hex[:8]}", rules_path)
         made.crm = "hubspot" if crm is not None else None

@@ -1,0 +1,56 @@
+"""The schedules the worker ensures at start: the routing-health check every few minutes
+(and whatever else runs on a clock). Created once, brought up to date on each start:
+several workers starting at once all end with the same one schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+
+from workflows.routing_health import RoutingHealthWorkflow
+
+HEALTH_EVERY = timedelta(minutes=5)
+
+
+def health_schedule_id(task_queue: str) -> str:
+    return f"routing-health-{task_queue}"
+
+
+def _health(task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RoutingHealthWorkflow.run,
+            id=f"routing-health-{task_queue}",
+            task_queue=task_queue,
+            execution_timeout=timedelta(minutes=4),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=HEALTH_EVERY)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
+    """Create each schedule, or update it to what this code says; returns their ids."""
+    wanted = {health_schedule_id(task_queue): _health(task_queue)}
+    for schedule_id, schedule in wanted.items():
+        try:
+            await client.create_schedule(schedule_id, schedule)
+        except ScheduleAlreadyRunningError:
+
+            def update(_: ScheduleUpdateInput, new: Schedule = schedule) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=new)
+
+            await client.get_schedule_handle(schedule_id).update(update)
+    return list(wanted)
