@@ -23,11 +23,12 @@ from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runtime.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.qa_sample import QaSampleWorkflow
 from workflows.routing_health import RoutingHealthWorkflow
 from workflows.schedules import ensure_schedules
 from workflows.search_attributes import ensure_registered
 
-WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow, RoutingHealthWorkflow)
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow, RoutingHealthWorkflow, QaSampleWorkflow)
 
 
 def build_worker(
@@ -66,6 +67,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         crm=crm_client(settings.crm),
         channels=notification_channels(settings),
         ops=ops_channels(settings),
+        qa_dir=settings.paths.data_dir / "qa-samples",
     )
     acts.rules.check()  # primes the last valid version new leads fall back on
     await ensure_schedules(client, settings.temporal.task_queue)  # idempotent

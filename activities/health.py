@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.database.health import HealthLedger
 from activities.database.outbox import Outbox
-from activities.notifications import Sender
+from activities.notifications import Sender, text_message
 from activities.rules_file import load_rules_file
 from domain import texts
 from domain.health import CHECKS, AlertThresholds, HealthChange, Incident, judge
@@ -53,8 +53,5 @@ class HealthActivities:
         row = await self.outbox.record(
             f"ops:{incident.check}", key, kind, None, text, slack=slack, email=email is not None
         )
-        message = {
-            "text": text,
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-        }
-        await self.ops.send(row, message if slack else None, (email, text, text) if email else None)
+        message = text_message(text) if slack else None
+        await self.ops.send(row, message, (email, text, text) if email else None)

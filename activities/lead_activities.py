@@ -12,6 +12,7 @@ import httpx
 from activities.assignment import AssignmentActivities
 from activities.crm.sync import CrmActivities, CrmClient
 from activities.database.accounts import Accounts
+from activities.database.analytics import Analytics
 from activities.database.crm import CrmLedger
 from activities.database.health import HealthLedger
 from activities.database.outbox import Outbox
@@ -19,6 +20,7 @@ from activities.database.roster import Roster
 from activities.enrichment import EnrichmentActivities
 from activities.health import HealthActivities
 from activities.notifications import Channels, NotificationActivities, Sender
+from activities.qa_sample import QaSampleActivities
 from activities.rules_file import RulesActivities
 
 
@@ -35,6 +37,8 @@ class Repositories(Protocol):
     def crm(self) -> CrmLedger: ...
     @property
     def health(self) -> HealthLedger: ...
+    @property
+    def analytics(self) -> Analytics: ...
 
 
 class LeadActivities:
@@ -49,12 +53,19 @@ class LeadActivities:
         crm: CrmClient | None = None,
         channels: Channels | None = None,
         ops: Channels | None = None,
+        qa_dir: Path | None = None,  # the QA samples' CSV files; beside the rules file if None
     ) -> None:
         self.notifications = NotificationActivities(
             database.outbox, slack_webhook_url, http, channels
         )
         ops_sender = Sender(database.outbox, ops or Channels(), self.notifications.sender.http)
         self.health = HealthActivities(database.health, database.outbox, ops_sender, rules_path)
+        self.qa_sample = QaSampleActivities(
+            database.analytics,
+            database.outbox,
+            ops_sender,
+            qa_dir or rules_path.parent / "qa-samples",
+        )
         self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)
@@ -71,4 +82,5 @@ class LeadActivities:
             self.notifications.notify,
             self.crm.write_owner,
             self.health.check_routing_health,
+            self.qa_sample.draw_qa_sample,
         ]

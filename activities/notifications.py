@@ -165,5 +165,15 @@ def email_message(note: Notification, links: list[tuple[str, str]]) -> tuple[str
     return subject, "\n".join(lines)
 
 
+def text_message(text: str, code: str | None = None) -> dict[str, Any]:
+    """A plain message for the ops channel, with a code block (cut to Slack's section
+    limit) when given."""
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": _md(text)}]
+    if code:
+        shown = code if len(code) <= 2900 else code[:2880] + "\n…"
+        blocks.append({"type": "section", "text": _md(f"```{shown}```")})
+    return {"text": text, "blocks": blocks}
+
+
 def _md(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text}

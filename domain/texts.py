@@ -290,3 +290,11 @@ def health_recovery_text(incident: Incident, what: str, at: datetime) -> str:
         f"{incident.threshold} ({what}); the incident lasted from "
         f"{incident.opened_at:%Y-%m-%d %H:%M} to {at:%H:%M} UTC"
     )
+
+
+def qa_sample_text(drawn: int, population: int, since: datetime, until: datetime, file: str) -> str:
+    return (
+        f"Weekly QA sample: {drawn} of {population} submissions from {since:%Y-%m-%d %H:%M} "
+        f"to {until:%Y-%m-%d %H:%M} UTC, in {file}. For each: right rule, team, owner and "
+        "SLA? Was the first action in time? Note each misroute for the rules file."
+    )

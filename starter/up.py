@@ -68,6 +68,7 @@ async def run_up(
             crm=crm_client(settings.crm),
             channels=notification_channels(settings, server.ui_url if server else None),
             ops=ops_channels(settings),
+            qa_dir=settings.paths.data_dir / "qa-samples",
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
         config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)

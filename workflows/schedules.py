@@ -1,5 +1,5 @@
-"""The schedules the worker ensures at start: the routing-health check every few minutes
-(and whatever else runs on a clock). Created once, brought up to date on each start:
+"""The schedules the worker ensures at start: the routing-health check every 5 minutes
+and the weekly QA sample. Created once, brought up to date on each start:
 several workers starting at once all end with the same one schedule."""
 
 from __future__ import annotations
@@ -11,17 +11,24 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
 
+from domain.qa_sample import DEFAULT_SIZE
+from workflows.qa_sample import QaSampleWorkflow
 from workflows.routing_health import RoutingHealthWorkflow
 
 HEALTH_EVERY = timedelta(minutes=5)
+QA_SAMPLE_AT = ScheduleCalendarSpec(  # Mondays 08:00 UTC, before the weekly review
+    day_of_week=(ScheduleRange(1),), hour=(ScheduleRange(8),), minute=(ScheduleRange(0),)
+)
 
 
 def health_schedule_id(task_queue: str) -> str:
@@ -41,9 +48,30 @@ def _health(task_queue: str) -> Schedule:
     )
 
 
+def qa_sample_schedule_id(task_queue: str) -> str:
+    return f"qa-sample-{task_queue}"
+
+
+def _qa_sample(task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            QaSampleWorkflow.run,
+            DEFAULT_SIZE,
+            id=f"qa-sample-{task_queue}",
+            task_queue=task_queue,
+            execution_timeout=timedelta(hours=6),
+        ),
+        spec=ScheduleSpec(calendars=[QA_SAMPLE_AT]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
     """Create each schedule, or update it to what this code says; returns their ids."""
-    wanted = {health_schedule_id(task_queue): _health(task_queue)}
+    wanted = {
+        health_schedule_id(task_queue): _health(task_queue),
+        qa_sample_schedule_id(task_queue): _qa_sample(task_queue),
+    }
     for schedule_id, schedule in wanted.items():
         try:
             await client.create_schedule(schedule_id, schedule)

@@ -15,6 +15,7 @@ from starter.cli import (
     history,
     keys,
     leads,
+    qa,
     roster,
     rules,
     service,
@@ -52,5 +53,5 @@ def global_options(data_dir: DataDirOpt = None) -> None:
     given_data_dir(data_dir)
 
 
-for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics, crm):
+for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics, crm, qa):
     noun.register(app)

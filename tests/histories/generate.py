@@ -42,6 +42,7 @@ from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.client import LeadHandle, activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.qa_sample import QaSampleWorkflow
 from workflows.routing_health import RoutingHealthWorkflow
 
 HERE = Path(__file__).parent
@@ -244,6 +245,27 @@ async def routing_health(lab: Lab) -> WorkflowHandle[Any, Any]:
     )
 
 
+async def qa_sample(lab: Lab) -> WorkflowHandle[Any, Any]:
+    """The weekly QA sample over two routed leads (their facts written by the notify)."""
+    for n in range(2):
+        lead = await lab.submit({**MM_EAST, "email": f"buyer{n}@northwind.io"})
+        await lab.until(lead, lambda s: bool(s.decisions))
+    for _ in range(200):
+        if (
+            len(
+                await lab.store.analytics.submitted_between(
+                    datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+                )
+            )
+            >= 2
+        ):
+            break
+        await asyncio.sleep(0.05)
+    return await lab.client.start_workflow(
+        QaSampleWorkflow.run, 20, id=f"qa-sample-{lab.task_queue}", task_queue=lab.task_queue
+    )
+
+
 PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "first-action-in-time": (first_action_in_time, None),
     "escalation-level-1": (escalated(1), None),
@@ -264,10 +286,11 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
     "suppressed": (suppressed, None),
     "routing-health-alert": (routing_health, None),
+    "qa-sample": (qa_sample, None),
 }
 
 
-SCHEDULED = {"routing-health-alert"}
+SCHEDULED = {"routing-health-alert", "qa-sample"}
 
 
 async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) -> Path:

@@ -124,7 +124,7 @@ def commands() -> dict[str, click.Command]:
 USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "import accounts",
                  "submit", "dead-letters list", "dead-letters retry", "db upgrade",
                  "db current", "up", "worker", "api", "report",
-                 "analytics backfill"}  # fmt: skip
+                 "analytics backfill", "qa-sample"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export",
                  "dead-letters retry", "worker", "api", "analytics backfill"}  # fmt: skip
 
