@@ -9,8 +9,7 @@ from pathlib import Path
 from temporalio import activity
 
 from activities.database.health import HealthLedger
-from activities.database.outbox import Outbox
-from activities.notifications import Sender, text_message
+from activities.notifications import OpsChannel
 from activities.rules_file import load_rules_file
 from domain import texts
 from domain.health import CHECKS, AlertThresholds, HealthChange, Incident, judge
@@ -18,9 +17,8 @@ from domain.rules import RulesError
 
 
 class HealthActivities:
-    def __init__(self, ledger: HealthLedger, outbox: Outbox, ops: Sender, rules_path: Path) -> None:
-        self.ledger, self.outbox, self.ops = ledger, outbox, ops
-        self.rules_path = rules_path
+    def __init__(self, ledger: HealthLedger, ops: OpsChannel, rules_path: Path) -> None:
+        self.ledger, self.ops, self.rules_path = ledger, ops, rules_path
 
     @activity.defn
     async def check_routing_health(self, at: datetime) -> HealthChange:
@@ -47,11 +45,7 @@ class HealthActivities:
             return AlertThresholds()
 
     async def _tell(self, incident: Incident, kind: str, text: str) -> None:
-        slack = self.ops.channels.slack_webhook_url is not None
-        email = self.ops.channels.to if self.ops.channels.mailer is not None else None
-        key = int(incident.opened_at.timestamp())
-        row = await self.outbox.record(
-            f"ops:{incident.check}", key, kind, None, text, slack=slack, email=email is not None
+        subject = f"lead-router routing health: {incident.check} ({kind.split('_')[1]})"
+        await self.ops.post(
+            incident.check, int(incident.opened_at.timestamp()), kind, text, subject
         )
-        message = text_message(text) if slack else None
-        await self.ops.send(row, message, (email, text, text) if email else None)

@@ -19,7 +19,7 @@ from activities.database.outbox import Outbox
 from activities.database.roster import Roster
 from activities.enrichment import EnrichmentActivities
 from activities.health import HealthActivities
-from activities.notifications import Channels, NotificationActivities, Sender
+from activities.notifications import Channels, NotificationActivities, OpsChannel
 from activities.qa_sample import QaSampleActivities
 from activities.rules_file import RulesActivities
 
@@ -58,14 +58,10 @@ class LeadActivities:
         self.notifications = NotificationActivities(
             database.outbox, slack_webhook_url, http, channels
         )
-        ops_sender = Sender(database.outbox, ops or Channels(), self.notifications.sender.http)
-        self.health = HealthActivities(database.health, database.outbox, ops_sender, rules_path)
-        self.qa_sample = QaSampleActivities(
-            database.analytics,
-            database.outbox,
-            ops_sender,
-            qa_dir or rules_path.parent / "qa-samples",
-        )
+        ops_channel = OpsChannel(database.outbox, ops or Channels(), self.notifications.sender.http)
+        self.health = HealthActivities(database.health, ops_channel, rules_path)
+        qa_dir = qa_dir or rules_path.parent / "qa-samples"
+        self.qa_sample = QaSampleActivities(database.analytics, ops_channel, qa_dir)
         self.rules = RulesActivities(rules_path, alert=self.notifications.notify)
         self.enrichment = EnrichmentActivities(database.accounts, companies_path)
         self.assignment = AssignmentActivities(database.roster)

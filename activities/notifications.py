@@ -81,6 +81,30 @@ class Sender:
         return None
 
 
+class OpsChannel:
+    """The ops channel: routing-health alerts and the weekly QA sample, each sent once
+    per key (`ops:<key>`, step) through the outbox."""
+
+    def __init__(self, outbox: Outbox, channels: Channels, http: httpx.AsyncClient) -> None:
+        self.outbox, self.sender = outbox, Sender(outbox, channels, http)
+
+    async def post(
+        self, key: str, step: int, kind: str, text: str, subject: str, attachment: str | None = None
+    ) -> str:
+        channels = self.sender.channels
+        slack = channels.slack_webhook_url is not None
+        email = channels.to if channels.mailer is not None else None
+        row = await self.outbox.record(
+            f"ops:{key}", step, kind, None, text, slack=slack, email=email is not None
+        )
+        body = f"{text}\n\n{attachment}" if attachment else text
+        return await self.sender.send(
+            row,
+            text_message(text, attachment) if slack else None,
+            (email, subject, body) if email else None,
+        )
+
+
 class NotificationActivities:
     def __init__(
         self,

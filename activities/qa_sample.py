@@ -9,16 +9,14 @@ from pathlib import Path
 from temporalio import activity
 
 from activities.database.analytics import Analytics
-from activities.database.outbox import Outbox
-from activities.notifications import Sender, text_message
+from activities.notifications import OpsChannel
 from domain import texts
 from domain.qa_sample import QaSample, QaSampleRequest, sample
 
 
 class QaSampleActivities:
-    def __init__(self, analytics: Analytics, outbox: Outbox, ops: Sender, out_dir: Path) -> None:
-        self.analytics, self.outbox, self.ops = analytics, outbox, ops
-        self.out_dir = out_dir
+    def __init__(self, analytics: Analytics, ops: OpsChannel, out_dir: Path) -> None:
+        self.analytics, self.ops, self.out_dir = analytics, ops, out_dir
 
     @activity.defn
     async def draw_qa_sample(self, request: QaSampleRequest) -> QaSample:
@@ -29,19 +27,9 @@ class QaSampleActivities:
         await asyncio.to_thread(_write, path, drawn.csv_text)
         rows = drawn.csv_text.count("\n") - 1
         text = texts.qa_sample_text(rows, drawn.population, request.since, request.until, str(path))
-        channels = self.ops.channels
-        slack = channels.slack_webhook_url is not None
-        email = channels.to if channels.mailer is not None else None
-        row = await self.outbox.record(
-            "ops:qa-sample", int(request.until.timestamp()), "qa_sample", None, text,
-            slack=slack, email=email is not None,
-        )  # fmt: skip
-        body = f"{text}\n\n{drawn.csv_text}"
-        await self.ops.send(
-            row,
-            text_message(text, drawn.csv_text) if slack else None,
-            (email, f"Weekly QA sample: {rows} submissions", body) if email else None,
-        )
+        subject = f"Weekly QA sample: {rows} submissions"
+        step = int(request.until.timestamp())
+        await self.ops.post("qa-sample", step, "qa_sample", text, subject, drawn.csv_text)
         return drawn.model_copy(update={"file": str(path)})
 
 

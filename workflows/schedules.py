@@ -35,43 +35,43 @@ def health_schedule_id(task_queue: str) -> str:
     return f"routing-health-{task_queue}"
 
 
-def _health(task_queue: str) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            RoutingHealthWorkflow.run,
-            id=f"routing-health-{task_queue}",
-            task_queue=task_queue,
-            execution_timeout=timedelta(minutes=4),
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=HEALTH_EVERY)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-    )
-
-
 def qa_sample_schedule_id(task_queue: str) -> str:
     return f"qa-sample-{task_queue}"
 
 
-def _qa_sample(task_queue: str) -> Schedule:
+def _schedule(
+    run: ScheduleActionStartWorkflow, spec: ScheduleSpec
+) -> Schedule:  # a run still going when the next is due: the next is skipped
     return Schedule(
-        action=ScheduleActionStartWorkflow(
-            QaSampleWorkflow.run,
-            DEFAULT_SIZE,
-            id=f"qa-sample-{task_queue}",
-            task_queue=task_queue,
-            execution_timeout=timedelta(hours=6),
-        ),
-        spec=ScheduleSpec(calendars=[QA_SAMPLE_AT]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        action=run, spec=spec, policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)
     )
+
+
+def _wanted(task_queue: str) -> dict[str, Schedule]:
+    health = ScheduleActionStartWorkflow(
+        RoutingHealthWorkflow.run,
+        id=health_schedule_id(task_queue),
+        task_queue=task_queue,
+        execution_timeout=timedelta(minutes=4),
+    )
+    qa = ScheduleActionStartWorkflow(
+        QaSampleWorkflow.run,
+        DEFAULT_SIZE,
+        id=qa_sample_schedule_id(task_queue),
+        task_queue=task_queue,
+        execution_timeout=timedelta(hours=6),
+    )
+    return {
+        health_schedule_id(task_queue): _schedule(
+            health, ScheduleSpec(intervals=[ScheduleIntervalSpec(every=HEALTH_EVERY)])
+        ),
+        qa_sample_schedule_id(task_queue): _schedule(qa, ScheduleSpec(calendars=[QA_SAMPLE_AT])),
+    }
 
 
 async def ensure_schedules(client: Client, task_queue: str) -> list[str]:
     """Create each schedule, or update it to what this code says; returns their ids."""
-    wanted = {
-        health_schedule_id(task_queue): _health(task_queue),
-        qa_sample_schedule_id(task_queue): _qa_sample(task_queue),
-    }
+    wanted = _wanted(task_queue)
     for schedule_id, schedule in wanted.items():
         try:
             await client.create_schedule(schedule_id, schedule)

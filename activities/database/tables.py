@@ -83,8 +83,8 @@ class IncidentRow(SQLModel, table=True):
 
     __tablename__ = "incidents"
     check: str = Field(primary_key=True)
-    value: float
-    threshold: float
+    value: int
+    threshold: int
     opened_at: datetime = Field(sa_type=TIMESTAMP)
 
 

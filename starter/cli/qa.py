@@ -58,15 +58,15 @@ async def _draw(settings: Settings, request: QaSampleRequest, out: Path) -> QaSa
     import httpx
     from temporalio.exceptions import ApplicationError
 
-    from activities.notifications import Sender
+    from activities.notifications import OpsChannel
     from activities.qa_sample import QaSampleActivities
     from starter.runtime.channels import ops_channels
 
     database = await open_database(settings).init()
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
-            ops = Sender(database.outbox, ops_channels(settings), http)
-            activities = QaSampleActivities(database.analytics, database.outbox, ops, out)
+            ops = OpsChannel(database.outbox, ops_channels(settings), http)
+            activities = QaSampleActivities(database.analytics, ops, out)
             try:
                 return await activities.draw_qa_sample(request)
             except ApplicationError as exc:  # the Slack or SMTP call: the CSV is written

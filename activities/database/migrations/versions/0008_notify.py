@@ -17,19 +17,23 @@ branch_labels = None
 depends_on = None
 
 
+# NOT NULL with a constant default: SQLite adds them in place, existing rows get the default
+EMAIL_COLUMNS = (
+    ("email_status", sa.String, "not_configured"),
+    ("email_attempts", sa.Integer, "0"),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("notifications") as batch:
-        batch.add_column(
-            sa.Column("email_status", sa.String(), nullable=False, server_default="not_configured")
-        )
-        batch.add_column(
-            sa.Column("email_attempts", sa.Integer(), nullable=False, server_default="0")
+    for name, kind, default in EMAIL_COLUMNS:
+        op.add_column(
+            "notifications", sa.Column(name, kind(), nullable=False, server_default=default)
         )
     op.create_table(
         "incidents",
         sa.Column("check", sa.String(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=False),
-        sa.Column("threshold", sa.Float(), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("check"),
     )
@@ -37,6 +41,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("incidents")
-    with op.batch_alter_table("notifications") as batch:
-        batch.drop_column("email_attempts")
-        batch.drop_column("email_status")
+    with op.batch_alter_table("notifications") as batch:  # SQLite rebuilds the table
+        for name, _, _ in reversed(EMAIL_COLUMNS):
+            batch.drop_column(name)
