@@ -29,6 +29,7 @@ from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
 from worker import build_worker
 from workflows.client import lead_status
+from workflows.schedules import ensure_schedules
 from workflows.search_attributes import ensure_registered
 
 console = stdio.console(stderr=True)
@@ -71,6 +72,7 @@ async def run_up(
             qa_dir=settings.paths.data_dir / "qa-samples",
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
+        await ensure_schedules(client, settings.temporal.task_queue)  # health, QA sample
         config = api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
         console.print(webhooks_note(config))
         api_app = create_app(config, database, _shared(client))
