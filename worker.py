@@ -17,15 +17,19 @@ from temporalio.worker import Worker
 from activities.database import Database
 from activities.lead_activities import LeadActivities
 from activities.rules_file import refuse_invalid_rules
+from starter.runtime.channels import notification_channels, ops_channels
 from starter.runtime.codec import configured_keys
 from starter.runtime.crm import crm_client
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings
 from starter.runtime.temporal import connect
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.qa_sample import QaSampleWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
+from workflows.schedules import ensure_schedules
 from workflows.search_attributes import ensure_registered
 
-WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow, RoutingHealthWorkflow, QaSampleWorkflow)
 
 
 def build_worker(
@@ -61,10 +65,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         database,
         rules_path=settings.routing.rules_path,
         companies_path=settings.routing.companies_path,
-        slack_webhook_url=settings.notifications.slack_webhook_url,
         crm=crm_client(settings.crm),
+        channels=notification_channels(settings),
+        ops=ops_channels(settings),
+        qa_dir=settings.paths.data_dir / "qa-samples",
     )
     acts.rules.check()  # primes the last valid version new leads fall back on
+    await ensure_schedules(client, settings.temporal.task_queue)  # idempotent
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -103,7 +103,8 @@ def member_by(rules: RoutingRules, field: str, value: str | None) -> Member | No
 
 
 def check_identities(rules: RoutingRules) -> list[str]:
-    """Each CRM identity well formed, and no two members sharing one."""
+    """Each identity well formed, no two members sharing one, and an email for each
+    member who chose to be notified by email."""
     problems: list[str] = []
     seen: dict[tuple[str, str], str] = {}
     for i, team in enumerate(rules.teams):
@@ -119,6 +120,11 @@ def check_identities(rules: RoutingRules) -> list[str]:
                 if key in seen and seen[key] != member.id:
                     problems.append(f"{where}: {value!r} is also {seen[key]}'s {field}")
                 seen.setdefault(key, member.id)
+            if member.notify_via != "slack" and member.email is None:
+                problems.append(
+                    f"teams[{i}].members[{j}].notify_via: {member.notify_via!r} needs the "
+                    "member's email: add `email:` or choose `notify_via: slack`"
+                )
     return problems
 
 

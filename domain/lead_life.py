@@ -12,6 +12,7 @@ from datetime import datetime
 
 from domain import texts
 from domain.classify import classify
+from domain.handoff import handoff
 from domain.lifecycle import (
     Decision,
     LeadLife,
@@ -332,4 +333,5 @@ def lead_state(life: LeadLife) -> LeadState:
         score=life.plan.score if life.plan else None,
         score_band=life.plan.score_band if life.plan else None,
         track=life.plan.track if life.plan else None,
+        handoff=handoff(life),
     )

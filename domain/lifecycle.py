@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -76,6 +77,45 @@ class ReleaseRequest(BaseModel):
     facts: LeadFacts | None = None  # at the first action: written with the release
 
 
+class Address(BaseModel):
+    """Where a roster member hears of a lead: their Slack user and email, and which of
+    those channels they chose (`notify_via` in the roster)."""
+
+    slack_user_id: str | None = None
+    email: str | None = None
+    via: Literal["slack", "email", "both"] = "slack"
+
+
+class Handoff(BaseModel):
+    """What a rep needs to act on a lead in one glance: the assignment notification,
+    `lead-router status` and `GET /leads/{id}` all carry it (`domain.handoff` builds it,
+    `domain.texts.handoff_lines` words it)."""
+
+    lead_id: str
+    name: str | None
+    title: str | None
+    email: str
+    company: str | None
+    company_size: int | None
+    industry: str | None
+    country: str | None
+    lead_type: str
+    tier: str | None
+    source: str
+    utm_campaign: str | None
+    page: str | None
+    message: str | None
+    rule_ids: list[str]
+    reasons: list[str]
+    owner: str | None
+    owner_timezone: str | None  # the SLA deadline is shown in this zone
+    due_at: datetime | None
+    missed_by: str | None = None  # on an escalation: who missed it, and since when
+    missed_since: datetime | None = None
+    crm: str | None = None
+    crm_record_id: str | None = None
+
+
 class Notification(BaseModel):
     """A message to an owner (or an alert to a team lead), sent once per key."""
 
@@ -85,6 +125,8 @@ class Notification(BaseModel):
     recipient: str | None
     text: str
     facts: LeadFacts | None = None  # the lead's analytics facts, written with the outbox row
+    context: Handoff | None = None
+    address: Address | None = None
 
 
 class Decision(BaseModel):
@@ -133,6 +175,7 @@ class LeadState(BaseModel):
     score: int | None = None
     score_band: str | None = None
     track: str | None = None
+    handoff: Handoff | None = None
 
 
 class Outcome(BaseModel):

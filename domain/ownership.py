@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from domain import texts
 from domain.analytics.record import lead_facts
+from domain.handoff import address_of, handoff
 from domain.lifecycle import (
     AssignRequest,
     Decision,
@@ -97,6 +98,8 @@ def ask_notification(
         recipient=recipient,
         text=text,
         facts=lead_facts(life),
+        context=handoff(life),
+        address=address_of(life.rules, recipient),
     )
     return NotifyAsk(notification=note, summary=texts.notify_summary(recipient, kind, summary))
 
@@ -141,7 +144,7 @@ def take(
         review_lead = rules.team(rules.escalation.review_team).lead
         text = texts.unowned_text(life.lead.lead_id, reasons[-1])
         return ask_notification(life, "unowned_alert", review_lead, text)
-    due = texts.due_text(life.deadline)
+    due = texts.due_text(life.deadline, rules.hours_of_member(assignment.owner).timezone)
     return ask_notification(
         life,
         "assigned",

@@ -23,6 +23,7 @@ from pydantic import (
 
 from domain.conditions import Condition
 from domain.fit import FitSpec
+from domain.health import AlertThresholds
 from domain.holidays import HolidayCalendar
 from domain.models import LeadType, Tier
 from domain.score import ScoreSpec
@@ -124,6 +125,7 @@ class Member(_Strict):
     # who this member is in the other tools (checked by domain.crm.check_identities)
     email: str | None = None
     slack_user_id: str | None = None
+    notify_via: Literal["slack", "email", "both"] = "slack"  # where assignments reach them
     hubspot_owner_id: str | None = None
     hubspot_user_id: str | None = None
     salesforce_user_id: str | None = None
@@ -264,6 +266,7 @@ class RoutingRules(_Strict):
     required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
     seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
     account_routing: AccountRouting = Field(default_factory=AccountRouting)
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds)  # domain/health.py
     rules: list[Rule] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
 

@@ -8,8 +8,10 @@ changing one changes what the Web UI shows for every new lead.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from domain.lifecycle import LeadLife, LeadState, LeadStatus
+from domain.health import Incident
+from domain.lifecycle import Handoff, LeadLife, LeadState, LeadStatus
 from domain.models import Assignment, Lead, RoutingPlan
 from domain.plan import describe_sla
 
@@ -97,13 +99,23 @@ def away_reason(owner_id: str, reason: str) -> str:
 # Notifications
 
 
-def due_text(deadline: datetime | None) -> str:
-    return f"first action due {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "no SLA"
+def local_time(at: datetime, zone: str | None) -> str:
+    """A moment in the reader's own time zone, with UTC beside it when that differs."""
+    utc = f"{at:%Y-%m-%d %H:%M} UTC"
+    if zone is None or zone == "UTC":
+        return utc
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M %Z} ({zone}; {at:%H:%M} UTC)"
+
+
+def due_text(deadline: datetime | None, zone: str | None = None) -> str:
+    return f"first action due {local_time(deadline, zone)}" if deadline else "no SLA"
 
 
 def assigned_text(lead: Lead, to: Assignment, due: str, kind: str, missed: str | None) -> str:
     """What the new owner reads: a new lead, or one handed over (and why)."""
-    what = f"{lead.lead_type.value} lead {lead.lead_id}"
+    who = " at ".join(n for n in (_name(lead), lead.company) if n)
+    what = f"{lead.lead_type.value} lead {lead.lead_id}" + (f" ({who})" if who else "")
     if kind == "escalation":
         why = f"{missed} missed its SLA" if missed else "its SLA was missed"
         return f"Escalated to you: {what} ({to.team}), {why}; {due}"
@@ -122,6 +134,54 @@ def unowned_text(lead_id: str, reason: str) -> str:
 
 def escalation_alert_text(lead_id: str, team: str, why: str) -> str:
     return f"Lead {lead_id} escalated to {team}: {why}"
+
+
+def _name(lead: Lead) -> str | None:
+    return " ".join(n for n in (lead.first_name, lead.last_name) if n) or None
+
+
+def handoff_lines(h: Handoff) -> list[tuple[str, str]]:
+    """The handoff context as labelled lines, in the order a rep reads them: the Slack
+    blocks' fields, the email's body and `lead-router status` all show these."""
+    person = ", ".join(p for p in (h.name, h.title) if p)
+    size = f"{h.company_size} employees" if h.company_size else None
+    company = " · ".join(p for p in (h.company, size, h.industry, h.country) if p)
+    campaign = f" · campaign {h.utm_campaign}" if h.utm_campaign else ""
+    lines = [
+        ("Lead", f"{person} <{h.email}>" if person else h.email),
+        ("Company", company or "unknown"),
+        ("Type", f"{h.lead_type} · {h.tier or 'tier unknown'}"),
+        ("Source", f"{h.source}{campaign}"),
+        ("Page", h.page or "-"),
+        ("Message", _clip(h.message) if h.message else "-"),
+        ("Rule", ", ".join(h.rule_ids) or "-"),
+        ("Why", "; ".join(h.reasons) or "-"),
+        ("Due", local_time(h.due_at, h.owner_timezone) if h.due_at else "no SLA"),
+    ]
+    if h.missed_by:
+        since = f" (due {local_time(h.missed_since, h.owner_timezone)})" if h.missed_since else ""
+        lines.append(("Missed by", f"{h.missed_by}{since}"))
+    if h.crm_record_id:
+        lines.append(("CRM", f"{h.crm} record {h.crm_record_id}"))
+    return lines
+
+
+def handoff_links(
+    h: Handoff, temporal_ui: str | None, namespace: str, crm_record_url: str | None
+) -> list[tuple[str, str]]:
+    """Where to open the lead: its workflow in the Temporal Web UI, its CRM record."""
+    links = []
+    if temporal_ui:
+        links.append(
+            ("Temporal", f"{temporal_ui.rstrip('/')}/namespaces/{namespace}/workflows/{h.lead_id}")
+        )
+    if crm_record_url and h.crm_record_id:
+        links.append(("CRM record", crm_record_url.format(record_id=h.crm_record_id)))
+    return links
+
+
+def _clip(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # The live state
@@ -182,6 +242,8 @@ def describe_state(state: LeadState) -> list[str]:
         f"rules {state.rules_version} {','.join(state.rule_ids)}",
     ]
     lines += [f"  warning: {w}" for w in state.warnings]
+    if state.handoff is not None:
+        lines += [f"  {label}: {value}" for label, value in handoff_lines(state.handoff)]
     for d in state.decisions:
         lines.append(
             f"  [{d.step}] {d.at:%Y-%m-%d %H:%M:%S} {d.kind}: {d.owner or 'no owner'} "
@@ -231,4 +293,30 @@ def erased_text(
     return (
         f"lead {lead_id} was erased on request on {erased_at:%Y-%m-%d} at {erased_at:%H:%M} UTC "
         f"by {erased_by}: its personal data and history payloads can no longer be read{facts}"
+    )
+
+
+# Routing health, to the ops channel
+
+
+def health_alert_text(incident: Incident, what: str) -> str:
+    return (
+        f"Routing health: {incident.check} is {incident.value}, more than its threshold "
+        f"{incident.threshold} ({what}); set in the rules file's `alerts.{incident.check}`"
+    )
+
+
+def health_recovery_text(incident: Incident, what: str, at: datetime) -> str:
+    return (
+        f"Routing health recovered: {incident.check} is back within its threshold "
+        f"{incident.threshold} ({what}); the incident lasted from "
+        f"{incident.opened_at:%Y-%m-%d %H:%M} to {at:%H:%M} UTC"
+    )
+
+
+def qa_sample_text(drawn: int, population: int, since: datetime, until: datetime, file: str) -> str:
+    return (
+        f"Weekly QA sample: {drawn} of {population} submissions from {since:%Y-%m-%d %H:%M} "
+        f"to {until:%Y-%m-%d %H:%M} UTC, in {file}. For each: right rule, team, owner and "
+        "SLA? Was the first action in time? Note each misroute for the rules file."
     )

@@ -26,12 +26,14 @@ from starter.console.auth import hash_password
 from starter.devserver import DevServer
 from starter.intake import OWN_FIELDS, ClientSource, IntakeService, Rejected
 from starter.runtime import stdio
+from starter.runtime.channels import notification_channels, ops_channels
 from starter.runtime.codec import configured_keys
 from starter.runtime.crm import crm_client
 from starter.runtime.settings import SAMPLE_ACCOUNTS, SAMPLE_LEADS, Settings
 from starter.runtime.temporal import connect
 from worker import build_worker
 from workflows.client import lead_status
+from workflows.schedules import ensure_schedules
 from workflows.search_attributes import ensure_registered
 
 console = stdio.console(stderr=True)
@@ -70,10 +72,13 @@ async def run_up(
             database,
             rules_path=settings.routing.rules_path,
             companies_path=settings.routing.companies_path,
-            slack_webhook_url=settings.notifications.slack_webhook_url,
             crm=crm_client(settings.crm),
+            channels=notification_channels(settings, server.ui_url if server else None),
+            ops=ops_channels(settings),
+            qa_dir=settings.paths.data_dir / "qa-samples",
         )
         acts.rules.check()  # primes the last valid version new leads fall back on
+        await ensure_schedules(client, settings.temporal.task_queue)  # health, QA sample
         config, password = console_login(
             api_config(settings, insecure=insecure, ui_url=server.ui_url if server else None)
         )

@@ -24,6 +24,9 @@ from tests.helpers import RouteFn, RulesWith
 # The policy as shipped before 2026.12.0 (score, fit x intent, required fields...): the
 # policy tests route with it, proving a rules file valid then still routes as it did.
 # tests/domain/test_policy_2026_12.py covers the shipped default.
+# loopback fakes of Slack and an SMTP server, as fixtures (`slack`, `smtp`)
+pytest_plugins = ["tests.fakes.slack", "tests.fakes.smtp"]
+
 PREVIOUS_RULES = Path(__file__).parent / "data" / "rules-2026.11.1.yaml"
 
 

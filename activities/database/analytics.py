@@ -239,6 +239,16 @@ class Analytics:
     async def steps_of(self, lead_id: str) -> list[StepFactRow]:
         return await self._tx.rows_of_lead(StepFactRow, lead_id, col(StepFactRow.at))
 
+    async def submitted_between(self, since: datetime, until: datetime) -> list[LeadFacts]:
+        """Every lead submitted in [since, until), oldest first: the QA sample's population."""
+        at = col(LeadFactRow.submitted_at)
+        statement = select(LeadFactRow).where(at >= since, at < until).order_by(at)
+
+        def work(conn: Connection) -> list[LeadFacts]:
+            return [LeadFacts.model_validate(r._mapping) for r in conn.execute(statement)]
+
+        return await self._tx.read(work)
+
 
 def _add(total: dict[str, int], counts: dict[str, int]) -> None:
     for name, n in counts.items():

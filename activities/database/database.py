@@ -11,6 +11,7 @@ from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
 from activities.database.erasures import Erasures
+from activities.database.health import HealthLedger
 from activities.database.lead_keys import LeadKeys
 from activities.database.outbox import Outbox
 from activities.database.revision import HEAD, revision_of
@@ -36,6 +37,7 @@ class Database:
         self.crm = CrmLedger(self.transactions)
         self.lead_keys = LeadKeys(self.transactions, master_keys)
         self.erasures = Erasures(self.transactions, self.lead_keys)
+        self.health = HealthLedger(self.transactions)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself

@@ -1,5 +1,5 @@
 """The notification outbox: every notification is written once per (lead, step, kind)
-before Slack hears of it, so a retried activity never posts twice."""
+before Slack or email hears of it, so a retried activity never sends twice."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class Outbox:
         text: str,
         slack: bool,
         facts: LeadFacts | None = None,
+        email: bool = False,
     ) -> NotificationRow:
         """Write the notification once; a repeat returns the row as it stands. The lead's
         analytics facts, if given, are written in the same transaction."""
@@ -44,6 +45,7 @@ class Outbox:
             recipient=recipient,
             text=text,
             slack_status="pending" if slack else "not_configured",
+            email_status="pending" if email else "not_configured",
             created_at=now(),
         )
 
@@ -65,6 +67,15 @@ class Outbox:
         values: dict[str, Any] = {"slack_attempts": NotificationRow.slack_attempts + 1}
         if sent:
             values.update(slack_status="sent", sent_at=now())
+        await self._mark(row_id, values)
+
+    async def mark_email(self, row_id: int, sent: bool) -> None:
+        values: dict[str, Any] = {"email_attempts": NotificationRow.email_attempts + 1}
+        if sent:
+            values.update(email_status="sent", sent_at=now())
+        await self._mark(row_id, values)
+
+    async def _mark(self, row_id: int, values: dict[str, Any]) -> None:
         await self._tx.write(
             lambda conn: conn.execute(
                 update(NotificationRow).where(col(NotificationRow.id) == row_id).values(**values)

@@ -71,8 +71,21 @@ class NotificationRow(SQLModel, table=True):
     text: str
     slack_status: str = "not_configured"  # not_configured, pending, sent
     slack_attempts: int = 0
+    email_status: str = "not_configured"  # not_configured, pending, sent
+    email_attempts: int = 0
     created_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
     sent_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+
+
+class IncidentRow(SQLModel, table=True):
+    """A routing-health check over its threshold: alerted once when opened, deleted with
+    a recovery message when the check clears."""
+
+    __tablename__ = "incidents"
+    check: str = Field(primary_key=True)
+    value: int
+    threshold: int
+    opened_at: datetime = Field(sa_type=TIMESTAMP)
 
 
 class DeliveryRow(SQLModel, table=True):

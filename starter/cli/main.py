@@ -17,6 +17,7 @@ from starter.cli import (
     history,
     keys,
     leads,
+    qa,
     roster,
     rules,
     service,
@@ -72,5 +73,6 @@ for noun in (
     analytics,
     crm,
     console,
+    qa,
 ):
     noun.register(app)

@@ -39,8 +39,10 @@ from starter.runtime.lead_codec import LEAD_SEALED_HINT, LeadKeySource, converte
 from starter.runtime.runner import SANDBOX, skip_idle_payload_passes
 from starter.runtime.stdio import private_stdout
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.qa_sample import QaSampleWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
 
-WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow,)
+WORKFLOWS: Sequence[type] = (LeadRoutingWorkflow, RoutingHealthWorkflow, QaSampleWorkflow)
 _TASK_STARTED = EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
 
 

@@ -12,9 +12,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from activities.email import check_smtp_url
 from domain.identity import DEFAULT_ID_KEY
 
 SAMPLE_DIR = Path(str(files("domain") / "data"))
@@ -122,6 +123,22 @@ class TelemetrySettings(_Group):
 
 class NotificationSettings(_Group):
     slack_webhook_url: str | None = Field(None, validation_alias="LEAD_ROUTER_SLACK_WEBHOOK_URL")
+    # email: smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (activities/email.py)
+    smtp_url: str | None = Field(None, validation_alias="LEAD_ROUTER_SMTP_URL")
+    email_from: str = Field("lead-router@localhost", validation_alias="LEAD_ROUTER_EMAIL_FROM")
+    # the links a notification carries: the lead in the Web UI, its CRM record ({record_id})
+    temporal_ui_url: str | None = Field(None, validation_alias="LEAD_ROUTER_TEMPORAL_UI_URL")
+    crm_record_url: str | None = Field(None, validation_alias="LEAD_ROUTER_CRM_RECORD_URL")
+    # the ops channel routing-health alerts and the weekly QA sample go to
+    ops_slack_webhook_url: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_OPS_SLACK_WEBHOOK_URL"
+    )
+    ops_email: str | None = Field(None, validation_alias="LEAD_ROUTER_OPS_EMAIL")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        return check_smtp_url(value) if value else None
 
 
 class CrmSettings(_Group):

@@ -133,3 +133,12 @@ def test_salesforce_ids_match_in_their_15_and_18_character_forms() -> None:
         rules_with(**{"gita.berg": {"salesforce_user_id": "0055e0000000001"},
                       "hana.schmidt": {"salesforce_user_id": "0055e0000000001AAA"}})  # fmt: skip
     assert "is also gita.berg's salesforce_user_id" in str(same.value)
+
+
+def test_a_member_who_chose_email_needs_an_email() -> None:
+    with pytest.raises(RulesError) as bad:
+        data = yaml.safe_load(DEFAULT_RULES.read_text())
+        set_member(data, "gita.berg", notify_via="both")
+        load_rules_text(yaml.safe_dump(data), source="rules.yaml")
+    assert re.search(r"rules\.yaml:\d+: teams\[\d+\]\.members\[\d+\]", str(bad.value))
+    assert ".notify_via: 'both' needs the member's email: add `email:`" in str(bad.value)

@@ -4,6 +4,7 @@ mid-market team in New York (mm-us-east, then sdr-pool, then review)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,8 +44,11 @@ def test_the_first_owner_gets_the_plans_sla_in_business_time(routed: Driver) -> 
     [notice] = routed.notices
     note = notice.notification
     assert (note.kind, note.recipient, note.step) == ("assigned", life.owner, 0)
+    # the deadline in the owner's own zone (New York for mm-us-east), UTC beside it
+    local = life.deadline.astimezone(ZoneInfo("America/New_York"))
     assert note.text.endswith(
-        f"for you (mm-us-east); first action due {life.deadline:%Y-%m-%d %H:%M} UTC"
+        f"for you (mm-us-east); first action due {local:%Y-%m-%d %H:%M %Z} "
+        f"(America/New_York; {life.deadline:%H:%M} UTC)"
     )
     assert notice.summary.startswith(f"notify {life.owner}: assigned by round robin in mm-us-east;")
 

@@ -20,8 +20,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 
@@ -44,6 +46,8 @@ from tests.workflows.conftest import Lab, rules_yaml
 from worker import build_worker
 from workflows.client import LeadHandle, activate_trial
 from workflows.lead_routing import LeadRoutingWorkflow
+from workflows.qa_sample import QaSampleWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
 
 HERE = Path(__file__).parent
 MM_EAST = {"email": "buyer@northwind.io", "lead_type": "demo_request", "country": "US",
@@ -53,7 +57,7 @@ ACCOUNTS = [
     Account(domain="initech.com", name="Initech", owner_id="chloe.kowalski", is_customer=True),
 ]
 
-Path_ = Callable[[Lab], Awaitable[LeadHandle]]
+Path_ = Callable[[Lab], Awaitable[WorkflowHandle[Any, Any]]]
 
 
 async def act(
@@ -236,6 +240,36 @@ async def suppressed(lab: Lab) -> LeadHandle:
                              "country": "Brazil"})  # fmt: skip
 
 
+async def routing_health(lab: Lab) -> WorkflowHandle[Any, Any]:
+    """The scheduled health check finding more dead letters than the rules allow."""
+    for n in range(3):
+        await lab.store.dead_letters.add("forms", f"bad email {n}", "{}")
+    return await lab.client.start_workflow(
+        RoutingHealthWorkflow.run, id=f"routing-health-{lab.task_queue}", task_queue=lab.task_queue
+    )
+
+
+async def qa_sample(lab: Lab) -> WorkflowHandle[Any, Any]:
+    """The weekly QA sample over two routed leads (their facts written by the notify)."""
+    for n in range(2):
+        lead = await lab.submit({**MM_EAST, "email": f"buyer{n}@northwind.io"})
+        await lab.until(lead, lambda s: bool(s.decisions))
+    for _ in range(200):
+        if (
+            len(
+                await lab.store.analytics.submitted_between(
+                    datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+                )
+            )
+            >= 2
+        ):
+            break
+        await asyncio.sleep(0.05)
+    return await lab.client.start_workflow(
+        QaSampleWorkflow.run, 20, id=f"qa-sample-{lab.task_queue}", task_queue=lab.task_queue
+    )
+
+
 PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "first-action-in-time": (first_action_in_time, None),
     "escalation-level-1": (escalated(1), None),
@@ -256,7 +290,12 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
     "crm-salesforce-escalation": (crm_escalation, crm_rules(ids=True, crm="salesforce")),
     "suppressed": (suppressed, None),
+    "routing-health-alert": (routing_health, None),
+    "qa-sample": (qa_sample, None),
 }
+
+
+SCHEDULED = {"routing-health-alert", "qa-sample"}
 
 
 async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) -> Path:
@@ -290,7 +329,8 @@ async def record(env: WorkflowEnvironment, work: Path, name: str, into: Path) ->
         await store.close()
         await hubspot.stop()
         await salesforce.stop()
-    out = into / f"{name}.json.gz"
+    # the schedules' histories apart: `backtest` and the analytics read lead histories
+    out = (into / "schedules" if name in SCHEDULED else into) / f"{name}.json.gz"
     write_history(history, out)
     return out
 
@@ -308,7 +348,7 @@ async def main(only: list[str], into: Path) -> None:
         data_converter=LEAD_DATA_CONVERTER,
         ts_config=TimeSkippingConfig(enabled=False),
     )  # fmt: skip
-    into.mkdir(parents=True, exist_ok=True)
+    (into / "schedules").mkdir(parents=True, exist_ok=True)
     async with env:
         with tempfile.TemporaryDirectory() as work:
             for name in only or PATHS:

@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
+from activities.notifications import Channels
 from domain.crm import Crm
 from domain.intake import parse_submission
 from domain.lifecycle import LeadState
@@ -129,6 +130,8 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
         start_worker: bool = True,
         crm: CrmClient | None = None,
         sealed: bool = True,
+        channels: Channels | None = None,
+        ops: Channels | None = None,
     ) -> Lab:
         rules_path = tmp_path / f"rules-{len(labs)}.yaml"
         rules_path.write_text(rules_text or rules_yaml())
@@ -137,7 +140,7 @@ async def lab(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LabFact
             await store.accounts.upsert(accounts)
         acts = LeadActivities(
             store, rules_path=rules_path, companies_path=SAMPLE_COMPANIES,
-            slack_webhook_url=slack_webhook_url, crm=crm,
+            slack_webhook_url=slack_webhook_url, crm=crm, channels=channels, ops=ops,
         )  # fmt: skip
         # as deployed: each lead's payloads sealed with its key from the app database
         client = env.client

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,49 +25,13 @@ from domain.lifecycle import (
     OwnerUnavailable,
     ReassignRequest,
 )
+from tests.fakes.slack import FakeSlack
 from tests.workflows.conftest import Lab, LabFactory
 from workflows.client import LeadHandle, lead_status
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class FakeSlack:
-    """A Slack incoming webhook on loopback: records posts, answers 500 while down."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.posts: list[dict[str, object]] = []
-        self.failures = 0
-        slack = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if slack.down:
-                    slack.failures += 1
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                slack.posts.append(json.loads(body))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T000/B000/XXX"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    yield fake
-    fake.server.shutdown()
 
 
 MM = {"email": "ops@northwind.io", "lead_type": "demo_request", "country": "US", "state": "NY"}

@@ -35,9 +35,16 @@ def _json(model: BaseModel) -> Response:
     200: {"model": LeadState | QueuedAnswer, "description": "the lead's status"},
     **errors(400, 404, 410, 422, 503),
 })  # fmt: skip
-async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Response:
-    """The lead's status query: owner, team, SLA deadline, every decision so far; 410
-    for a lead erased on request (with the routing facts kept)."""
+async def get_lead(
+    lead_id: str,
+    database: AppDatabase,
+    client: Client,
+    config: Config,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The lead's status query: owner, team, SLA deadline, every decision so far; and with
+    the bearer token (LEAD_ROUTER_API_TOKEN), the handoff context: who the person is and
+    what they wrote; 410 for a lead erased on request (with the routing facts kept)."""
     if (note := await erased_note(database, lead_id)) is not None:
         return error(410, note)
     try:
@@ -50,6 +57,8 @@ async def get_lead(lead_id: str, database: AppDatabase, client: Client) -> Respo
         if isinstance(exc, RPCError) and exc.status is RPCStatusCode.NOT_FOUND:
             return error(404, f"no lead {lead_id}")
         return error(503, f"Temporal: {getattr(exc, 'message', exc)}")
+    if token_refusal(config, authorization, "the handoff context") is not None:
+        state = state.model_copy(update={"handoff": None})  # personal data: token only
     return _json(state)
 
 

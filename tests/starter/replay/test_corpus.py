@@ -19,6 +19,10 @@ from starter.replay import replayer as replay
 from starter.replay.history import history_files, read_history
 from starter.replay.replayer import replay_files
 from tests.starter.replay.variants import PatchedPause, Reworded, UnguardedPause
+from workflows.qa_sample import QaSampleWorkflow
+from workflows.routing_health import RoutingHealthWorkflow
+
+SCHEDULED = [RoutingHealthWorkflow, QaSampleWorkflow]  # beside each lead-workflow variant
 
 CORPUS = Path(__file__).parents[2] / "histories"
 FILES = history_files([CORPUS])
@@ -29,7 +33,9 @@ PATHS_OF_THE_WORKFLOW = {
     "unowned-review", "manual-reassign", "owner-away", "duplicate-join", "trial-activation",
     "after-hours-arrival", "crm-hubspot-escalation", "crm-hubspot-no-owner-id",
     "crm-salesforce-escalation",
+    "routing-health-alert", "qa-sample",
 }  # fmt: skip
+SCHEDULED_FILES = [f for f in FILES if f.parent.name == "schedules"]
 
 
 def load(name: str) -> dict[str, Any]:
@@ -126,18 +132,20 @@ async def test_a_tampered_activity_type_fails_at_that_event(tmp_path: Path) -> N
 
 
 async def test_a_new_timer_fails_replay_and_the_same_change_patched_passes() -> None:
-    unguarded = await replay_files(FILES, workflows=[UnguardedPause])
-    assert [o.path for o in unguarded if o.ok] == []
+    unguarded = await replay_files(FILES, workflows=[UnguardedPause, *SCHEDULED])
+    assert [
+        o.path for o in unguarded if o.ok
+    ] == SCHEDULED_FILES  # only the lead's workflow changed
     enrich = local_activity_markers(load("first-action-in-time"), "enrich_lead")[0]
     first = next(o for o in unguarded if o.path.name == "first-action-in-time.json.gz")
     assert first.diverging_event == f"event {enrich['eventId']} MarkerRecorded enrich_lead"
 
-    patched = await replay_files(FILES, workflows=[PatchedPause])
+    patched = await replay_files(FILES, workflows=[PatchedPause, *SCHEDULED])
     assert [o.line() for o in patched if not o.ok] == []
 
 
 async def test_reworded_summaries_and_details_still_replay() -> None:
-    outcomes = await replay_files(FILES, workflows=[Reworded])
+    outcomes = await replay_files(FILES, workflows=[Reworded, *SCHEDULED])
     assert [o.line() for o in outcomes if not o.ok] == []
 
 
