@@ -126,5 +126,30 @@ async def mark_owner_unavailable(client: Client, lead_id: str, owner_id: str, re
     )
 
 
-async def activate_trial(client: Client, lead_id: str) -> None:
-    await handle_for(client, lead_id).signal(LeadRoutingWorkflow.trial_activated)
+class NotATrial(Exception):
+    """A trial activation for a lead that is not a trial signup waiting for it;
+    `activated` when it was one and has been activated already."""
+
+    def __init__(self, message: str, activated: bool) -> None:
+        super().__init__(message)
+        self.activated = activated
+
+
+async def activate_trial(client: Client, lead_id: str) -> LeadState:
+    """Send the product's trial activation: the trial signup is routed to sales. Refused
+    (NotATrial, LeadClosed) when the lead cannot take it; answers the state it had."""
+    handle = handle_for(client, lead_id)
+    if (reason := await closed_reason(client, lead_id)) is not None:
+        raise LeadClosed(reason)
+    state = await handle.query(LeadRoutingWorkflow.status)
+    if state.lead_type != "trial_signup":
+        activated = any(d.kind == "trial_activation" for d in state.decisions)
+        raise NotATrial(
+            f"lead {lead_id} was already activated and routed to {state.owner or 'review'}"
+            if activated
+            else f"lead {lead_id} is a {state.lead_type}, not a trial_signup: only a trial "
+            "signup is routed to sales when its trial activates",
+            activated,
+        )
+    await handle.signal(LeadRoutingWorkflow.trial_activated)
+    return state

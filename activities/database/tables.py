@@ -27,11 +27,17 @@ class AccountRow(SQLModel, table=True):
 
 
 class OwnerRow(SQLModel, table=True):
+    """An owner's load and availability: `away` alone is open-ended; with a window, the
+    owner is away only between `away_from` and `away_until` (either may be open)."""
+
     __tablename__ = "owners"
     owner_id: str = Field(primary_key=True)
     away: bool = False
     open_leads: int = 0
     updated_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+    away_from: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    away_until: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    away_set_by: str | None = None
 
 
 class RoundRobinRow(SQLModel, table=True):

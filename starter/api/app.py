@@ -16,7 +16,7 @@ from activities.database import Database
 from starter.api.config import ApiConfig
 from starter.api.errors import error
 from starter.api.middleware import add_guard
-from starter.api.routes import analytics, crm, leads, service, webhooks
+from starter.api.routes import analytics, crm, leads, owners, product_events, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
 from starter.intake import ClientSource, IntakeService
@@ -56,8 +56,10 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.state.intake = intake
     add_guard(app, config)
     app.include_router(webhooks.router)
+    app.include_router(product_events.router)
     app.include_router(crm.router)
     app.include_router(leads.router)
+    app.include_router(owners.router)
     app.include_router(analytics.router)
     if config.codec_keys:
         add_codec_routes(app, config)

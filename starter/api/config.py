@@ -19,6 +19,7 @@ class ApiConfig:
     webhook_secret: str | None = None
     hubspot_secret: str | None = None
     typeform_secret: str | None = None
+    product_events_secret: str | None = None
     api_token: str | None = None
     insecure: bool = False
     ui_url: str | None = None
@@ -52,6 +53,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         webhook_secret=api.webhook_secret,
         hubspot_secret=api.hubspot_secret,
         typeform_secret=api.typeform_secret,
+        product_events_secret=api.product_events_secret,
         api_token=api.api_token,
         insecure=insecure,
         ui_url=ui_url,

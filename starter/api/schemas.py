@@ -69,6 +69,12 @@ def security_schemes() -> dict[str, dict[str, str]]:
         for header in p.signature_headers
     }
     schemes["bearer"] = {"type": "http", "scheme": "bearer", "description": "LEAD_ROUTER_API_TOKEN"}
+    schemes["product-events"] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Lead-Router-Signature",
+        "description": "sha256=<hex HMAC-SHA256 of the body with LEAD_ROUTER_PRODUCT_EVENTS_SECRET>",
+    }
     return schemes
 
 

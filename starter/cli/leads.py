@@ -148,6 +148,23 @@ def reassign(
     typer.echo("\n".join(describe_state(state)))
 
 
+def trial_activated(
+    lead: LeadArg,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Send the product's trial activation: the trial signup is routed to sales. Refused
+    (exit 1) unless the lead is an open trial signup."""
+    from workflows.client import NotATrial, activate_trial
+
+    try:
+        state = run_on_lead(lead, address, namespace, activate_trial)
+    except NotATrial as exc:
+        raise fail(f"refused: {exc}", 1) from None
+    typer.echo(f"trial activation sent to {state.lead_id}: it is routed to sales now")
+
+
 def register(app: typer.Typer) -> None:
     for command in (submit, status, act, reassign):
         app.command()(command)
+    app.command("trial-activated")(trial_activated)

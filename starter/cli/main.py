@@ -15,6 +15,7 @@ from starter.cli import (
     history,
     keys,
     leads,
+    owners,
     roster,
     rules,
     service,
@@ -52,5 +53,17 @@ def global_options(data_dir: DataDirOpt = None) -> None:
     given_data_dir(data_dir)
 
 
-for noun in (rules, service, leads, roster, dead_letters, history, keys, db, analytics, crm):
+for noun in (
+    rules,
+    service,
+    leads,
+    roster,
+    owners,
+    dead_letters,
+    history,
+    keys,
+    db,
+    analytics,
+    crm,
+):
     noun.register(app)

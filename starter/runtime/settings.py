@@ -89,6 +89,10 @@ class ApiSettings(_Group):
     webhook_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_WEBHOOK_SECRET")
     hubspot_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_HUBSPOT_SECRET")
     typeform_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_TYPEFORM_SECRET")
+    # the product's events (a trial activating), signed like the forms webhook
+    product_events_secret: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_PRODUCT_EVENTS_SECRET"
+    )
     api_token: str | None = Field(None, validation_alias="LEAD_ROUTER_API_TOKEN")
     form_mappings: Path | None = Field(None, validation_alias="LEAD_ROUTER_FORM_MAPPINGS")
     public_url: str | None = Field(None, validation_alias="LEAD_ROUTER_PUBLIC_URL")

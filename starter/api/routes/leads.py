@@ -14,7 +14,14 @@ from domain.lifecycle import FirstActionKind, LeadState, Outcome
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error, json_body, read_json, token_refusal
 from starter.api.schemas import QueuedAnswer, errors
-from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
+from workflows.client import (
+    LeadClosed,
+    NotATrial,
+    activate_trial,
+    lead_status,
+    reassign_lead,
+    record_action,
+)
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -91,3 +98,48 @@ async def act(
         return error(503, f"Temporal: {exc.message}")
     except ConnectionError as exc:
         return error(503, str(exc))
+
+
+class TrialActivated(BaseModel):
+    lead_id: str
+    status: Literal["activation_sent"] = "activation_sent"
+    status_url: str
+
+
+@router.post(
+    "/{lead_id}/trial-activated",
+    status_code=202,
+    response_model=None,
+    responses={
+        202: {"model": TrialActivated, "description": "sent: the trial is routed to sales"},
+        **errors(401, 404, 409, 503),
+    },
+    openapi_extra={"security": [{"bearer": []}]},
+)
+async def trial_activated(
+    lead_id: str,
+    request: Request,
+    config: Config,
+    client: Client,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The product says this trial signup activated: the lead is routed to sales (the
+    workflow's trial activation). 409 when the lead is not a trial signup or has ended."""
+    if (refused := token_refusal(config, authorization, "trial activations")) is not None:
+        return refused
+    try:
+        await activate_trial(await client(), lead_id)
+    except (NotATrial, LeadClosed) as exc:
+        return error(409, str(exc))
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return error(404, f"no lead {lead_id}")
+        return error(503, f"Temporal: {exc.message}")
+    except ConnectionError as exc:
+        return error(503, str(exc))
+    url = f"{str(request.base_url).rstrip('/')}/leads/{lead_id}"
+    return Response(
+        TrialActivated(lead_id=lead_id, status_url=url).model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+    )
