@@ -24,6 +24,7 @@ from pydantic import (
 from domain.conditions import Condition
 from domain.holidays import HolidayCalendar
 from domain.models import LeadType, Tier
+from domain.next_step import NextStepSpec
 from domain.score import ScoreSpec
 from domain.seniority import Seniority, SeniorityMap, check_pattern
 
@@ -200,6 +201,7 @@ class Rule(_Strict):
     suppress: Suppress | None = None
     active_from: date | datetime | None = None
     active_until: date | datetime | None = None
+    next_step: NextStepSpec = None  # what the form's visitor is shown once assigned
 
     @model_validator(mode="after")
     def _team_or_suppress(self) -> Rule:

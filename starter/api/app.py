@@ -19,6 +19,7 @@ from starter.api.middleware import add_guard
 from starter.api.routes import analytics, crm, leads, owners, product_events, service, webhooks
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
+from starter.instant_answer import RulesOnDisk
 from starter.intake import ClientSource, IntakeService
 
 
@@ -54,6 +55,7 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.state.database = database
     app.state.client = client
     app.state.intake = intake
+    app.state.rules_on_disk = RulesOnDisk(config.rules_path)  # the instant answer's next steps
     add_guard(app, config)
     app.include_router(webhooks.router)
     app.include_router(product_events.router)

@@ -34,7 +34,8 @@ class ApiConfig:
     codec_token: str | None = None
     codec_origin: str | None = None
     crm: CrmSettings = field(default_factory=CrmSettings)
-    rules_path: Path = DEFAULT_RULES  # fairness targets and the roster's CRM identities
+    rules_path: Path = DEFAULT_RULES  # fairness targets, CRM identities, next steps
+    answer_wait: float = 2.0  # the longest bound of a webhook's instant answer (seconds)
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -68,6 +69,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         codec_origin=settings.codec.cors_origin,
         crm=settings.crm,
         rules_path=settings.routing.rules_path,
+        answer_wait=api.answer_wait_seconds,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain.providers import PROVIDERS, Provider
+from starter.instant_answer import InstantAnswer
 
 
 class Problem(BaseModel):
@@ -30,6 +31,12 @@ class AcceptedAnswer(BaseModel):
     duplicate: bool
     status_url: str
     temporal_ui_url: str | None
+
+
+class WaitedAnswer(AcceptedAnswer):
+    """Accepted, and assigned within the wait the caller asked for."""
+
+    assignment: InstantAnswer | None = None
 
 
 class QueuedAnswer(BaseModel):

@@ -98,6 +98,10 @@ class ApiSettings(_Group):
     public_url: str | None = Field(None, validation_alias="LEAD_ROUTER_PUBLIC_URL")
     rate_limit_per_minute: int = Field(600, validation_alias="LEAD_ROUTER_RATE_LIMIT_PER_MINUTE")
     dedupe_window_seconds: int = Field(600, validation_alias="LEAD_ROUTER_DEDUPE_WINDOW_SECONDS")
+    # the longest a webhook asked to wait (?wait=assignment, Prefer: wait=N) holds its caller
+    answer_wait_seconds: float = Field(
+        2.0, ge=0, le=10, validation_alias="LEAD_ROUTER_ANSWER_WAIT_SECONDS"
+    )
     # a request's headers and body must arrive within this; a slow or stalled sender is cut off
     request_timeout_seconds: float = Field(
         10.0, gt=0, validation_alias="LEAD_ROUTER_REQUEST_TIMEOUT_SECONDS"
