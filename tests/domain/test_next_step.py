@@ -15,10 +15,12 @@ SCHEDULER = "https://meet.example.com/enterprise"
 
 
 def with_mid_market_step(step: str) -> str:
-    anchor = 'team_without_territory: sdr-pool\n    sla: 15m\n'
+    anchor = "team_without_territory: sdr-pool\n    sla: 15m\n"
     assert anchor in SHIPPED
     text = SHIPPED.replace(anchor, anchor + f"    next_step: {step}\n", 1)
-    return text.replace('    next_step: {kind: scheduler, url: "https://meet.example.com/mid-market"}\n', "")
+    return text.replace(
+        '    next_step: {kind: scheduler, url: "https://meet.example.com/mid-market"}\n', ""
+    )
 
 
 def test_the_shipped_rules_name_a_scheduler_for_enterprise_and_mid_market() -> None:
