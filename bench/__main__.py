@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import analytics, cli_timing, crm, e2e, memory, replay_bench, route
+from bench import analytics, cli_timing, crm, e2e, instant_answer, memory, replay_bench, route
 from starter.runtime.stdio import private_stdout
 
 
@@ -46,6 +46,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "throughput_vs_floor": round(lead_max / floor_max, 2),
         "crm_written_p50_ms_at_20": results["crm"]["unlimited"]["p50_ms"],
         "crm_written_p99_ms_at_20": results["crm"]["unlimited"]["p99_ms"],
+        "instant_answer_p50_ms_at_20": results["instant_answer"]["p50_ms"],
+        "instant_answer_p99_ms_at_20": results["instant_answer"]["p99_ms"],
         "lead_max_per_s": lead_max,
         "floor_max_per_s": floor_max,
     }
@@ -62,6 +64,8 @@ async def run(quick: bool) -> dict[str, Any]:
     )
     # webhook -> owner written in the (fake) HubSpot, beside the speed to lead
     results["crm"] = await crm.run(seconds=3.0 if quick else 10.0, rate=20.0)
+    # the form's waited answer (?wait=assignment): POST to the answer naming the owner
+    results["instant_answer"] = await instant_answer.run(seconds=3.0 if quick else 10.0, rate=20.0)
     results.update(summary(results))
     results.update(replay_bench.run_fresh(2 if quick else 40))
     results.update(await memory.run(100 if quick else 10_000))

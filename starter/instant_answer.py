@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from activities.rules_file import load_rules_file
@@ -22,8 +22,8 @@ from domain.rules import RoutingRules, RulesError
 from workflows.client import lead_status
 
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
-FIRST_LOOK = 0.02  # seconds between looks: the first soon, then less often
-LAST_LOOK = 0.1
+FIRST_LOOK = 0.025  # seconds between looks: often while an assignment is likely, then less
+LAST_LOOK = 0.05
 
 
 def requested_wait(wait: str | None, prefer: str | None, bound: float) -> float | None:
@@ -78,13 +78,15 @@ class RulesOnDisk:
 
 
 def answer_of(state: LeadState, rules: RoutingRules | None) -> InstantAnswer:
-    member = rules.member(state.owner) if rules is not None and state.owner else None
-    owner = AnswerOwner(id=state.owner, name=member.name if member else None)
+    owner = None
+    if state.owner is not None:  # a suppressed lead, or one in review, has none
+        member = rules.member(state.owner) if rules is not None else None
+        owner = AnswerOwner(id=state.owner, name=member.name if member else None)
     return InstantAnswer(
         status=state.status.value,
         tier=state.tier,
         team=state.team,
-        owner=owner if state.owner else None,
+        owner=owner,
         next_step=next_step_for(rules.rules if rules else [], state.rule_ids, state.tier),
     )
 
@@ -100,8 +102,8 @@ async def wait_for_assignment(
     while (left := deadline - loop.time()) > 0:
         try:
             state = await asyncio.wait_for(lead_status(client, lead_id), left)
-        except (TimeoutError, RPCError, ConnectionError):
-            return None
+        except (TimeoutError, RPCError, ConnectionError, WorkflowQueryFailedError):
+            return None  # no answer in time: the caller gets the usual 202
         if assigned(state):
             return answer_of(state, rules.current())
         await asyncio.sleep(min(pause, max(deadline - loop.time(), 0)))

@@ -70,6 +70,18 @@ async def test_the_waited_answer_names_owner_tier_and_next_step(api: ApiFactory)
         assert step["kind"] == kind and (kind == "none") == (step["url"] is None), step
         assert waited.json()["assignment"]["tier"] == "self_serve"
 
+    # a lead the rules suppress has no owner: answered as such, or (ended already) 202
+    tiny = {"email": unique_email("x", f"tiny-{time.monotonic_ns()}.com"),
+            "lead_type": "newsletter", "company_size": 3, "country": "BR"}  # fmt: skip
+    quiet = await app.http.post("/webhooks/forms?wait=assignment", content=_body(tiny),
+                                headers=_signed(tiny))  # fmt: skip
+    assert quiet.status_code in (200, 202), quiet.text
+    state = await app.until(quiet.json()["lead_id"], lambda s: bool(s.get("decisions")))
+    assert state["status"] == "suppressed", state["status"]
+    if quiet.status_code == 200:
+        assert quiet.json()["assignment"]["owner"] is None
+        assert quiet.json()["assignment"]["status"] == "suppressed"
+
 
 async def test_past_the_bound_the_usual_202(api: ApiFactory, lab: LabFactory) -> None:
     idle = await lab(start_worker=False)  # nothing routes: the wait runs out
