@@ -31,6 +31,10 @@ from domain.seniority import Seniority, SeniorityMap, check_pattern
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|bd)\s*$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 TEMPLATE_FIELDS = ("territory", "owner_team")
+FEEDBACK_REASONS = (
+    *("wrong_territory", "wrong_segment", "existing_customer"),
+    *("spam", "duplicate", "not_a_lead"),
+)
 
 
 class RulesError(ValueError):
@@ -263,6 +267,8 @@ class RoutingRules(_Strict):
     score: ScoreSpec | None = None
     required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
     seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
+    # the reason codes a rep may give for `rejected` and `misrouted` (domain.feedback)
+    feedback_reasons: list[str] = Field(default_factory=lambda: list(FEEDBACK_REASONS))
     account_routing: AccountRouting = Field(default_factory=AccountRouting)
     rules: list[Rule] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)

@@ -4,12 +4,15 @@ service and the intake service."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain import lifecycle
 from domain.crm import Crm
 from domain.lifecycle import (
     FirstAction,
@@ -25,6 +28,7 @@ from domain.texts import closed_text
 from workflows.lead_routing import LeadRoutingWorkflow
 
 LeadHandle = WorkflowHandle[LeadRoutingWorkflow, Outcome]
+T = TypeVar("T")
 
 
 def summary_of(lead: Lead) -> str:
@@ -86,24 +90,39 @@ async def closed_reason(client: Client, lead_id: str) -> str | None:
 
 
 async def record_action(
-    client: Client, lead_id: str, owner_id: str, action: FirstActionKind, via: str | None = None
+    client: Client,
+    lead_id: str,
+    owner_id: str,
+    action: FirstActionKind,
+    via: str | None = None,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> Outcome:
-    """The owner's first action; LeadClosed if the lead has ended."""
-    try:
-        return await handle_for(client, lead_id).execute_update(
-            LeadRoutingWorkflow.record_first_action,
-            FirstAction(owner_id=owner_id, action=action, via=via),
-        )
-    except RPCError as exc:
-        raise await _closed_or(client, lead_id, exc) from None
+    """The owner's first action (`rejected` with a reason code); LeadClosed if the lead
+    has ended."""
+    first = FirstAction(owner_id=owner_id, action=action, via=via, reason=reason, note=note)
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.record_first_action, first))  # fmt: skip
 
 
 async def reassign_lead(client: Client, lead_id: str, owner_id: str, reason: str) -> LeadState:
     """A manual reassignment; LeadClosed if the lead has ended."""
+    request = ReassignRequest(owner_id=owner_id, reason=reason)
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.reassign, request))  # fmt: skip
+
+
+async def report_misrouted(client: Client, lead_id: str, misroute: lifecycle.Misroute) -> LeadState:
+    """Rep feedback: the lead is routed again with the override; LeadClosed if it ended."""
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.report_misrouted, misroute))  # fmt: skip
+
+
+async def _updated(client: Client, lead_id: str, update: Awaitable[T]) -> T:
+    """The update's answer; LeadClosed when it failed because the lead has ended."""
     try:
-        return await handle_for(client, lead_id).execute_update(
-            LeadRoutingWorkflow.reassign, ReassignRequest(owner_id=owner_id, reason=reason)
-        )
+        return await update
     except RPCError as exc:
         raise await _closed_or(client, lead_id, exc) from None
 

@@ -136,6 +136,7 @@ LEAD_FACTS_COUNTED = (
     "industry_known",
     "country_known",
     "assigned_at",
+    "misroutes",
 )
 
 
@@ -172,6 +173,7 @@ class LeadFactRow(SQLModel, table=True):
     escalations: int
     manual_reassigns: int
     away_reassigns: int
+    misroutes: int = 0  # rep feedback: routed again because it was misrouted
     first_action_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
     first_action_kind: str | None = None
     action_owner: str | None = None

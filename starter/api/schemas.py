@@ -3,7 +3,7 @@ can send, with the body it sends (`error` in errors.py writes `ErrorAnswer`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -37,6 +37,14 @@ class WaitedAnswer(AcceptedAnswer):
     """Accepted, and assigned within the wait the caller asked for."""
 
     assignment: InstantAnswer | None = None
+
+
+class TrialAnswer(BaseModel):
+    """A trial activation taken (by the API, or the product's events webhook)."""
+
+    lead_id: str
+    status: Literal["activation_sent", "already_activated"]
+    status_url: str | None = None
 
 
 class QueuedAnswer(BaseModel):

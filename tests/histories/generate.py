@@ -28,7 +28,13 @@ from temporalio.testing._timeskipping import TimeSkippingConfig
 from activities.crm.hubspot import HubSpotClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
-from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
+from domain.lifecycle import (
+    FirstAction,
+    FirstActionKind,
+    Misroute,
+    OwnerUnavailable,
+    ReassignRequest,
+)
 from domain.models import Account
 from starter.devserver import server_flags
 from starter.replay.history import write_history
@@ -117,6 +123,33 @@ async def owner_away(lab: Lab) -> LeadHandle:
     )
     await lab.until(handle, lambda s: len(s.decisions) == 2)
     await act(lab, handle)
+    return handle
+
+
+async def misrouted(lab: Lab) -> LeadHandle:
+    """Rep feedback (patch rep-feedback): wrong territory, routed again to us-west."""
+    handle = await lab.submit(MM_EAST)
+    state = await lab.routed(handle)
+    assert state.owner is not None
+    await handle.execute_update(
+        LeadRoutingWorkflow.report_misrouted,
+        Misroute(owner_id=state.owner, reason="wrong_territory", note="HQ is in Seattle",
+                 territory="us-west"),
+    )  # fmt: skip
+    await act(lab, handle)
+    return handle
+
+
+async def rejected(lab: Lab) -> LeadHandle:
+    """Rep feedback: not a lead, closed with its reason code."""
+    handle = await lab.submit(MM_EAST)
+    state = await lab.routed(handle)
+    assert state.owner is not None
+    await handle.execute_update(
+        LeadRoutingWorkflow.record_first_action,
+        FirstAction(owner_id=state.owner, action=FirstActionKind.rejected, reason="not_a_lead",
+                    note="a student's research project"),
+    )  # fmt: skip
     return handle
 
 
@@ -251,6 +284,8 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "crm-hubspot-escalation": (crm_escalation, crm_rules(ids=True)),
     "crm-hubspot-no-owner-id": (crm_no_owner_id, crm_rules(ids=False)),
     "suppressed": (suppressed, None),
+    "misrouted": (misrouted, None),
+    "rejected": (rejected, None),
 }
 
 

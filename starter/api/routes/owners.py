@@ -3,8 +3,9 @@ back, behind the bearer token: `starter/owners.py` does the work."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +13,7 @@ from temporalio.service import RPCError
 
 from activities.rules_file import load_rules_file
 from domain.rules import RoutingRules, RulesError
+from starter.api.config import ApiConfig
 from starter.api.deps import AppDatabase, Client, Config
 from starter.api.errors import error, json_body, read_json, token_refusal
 from starter.api.schemas import errors
@@ -33,18 +35,11 @@ class BackRequest(BaseModel):
     by: str = Field("api", min_length=1, max_length=200)
 
 
-def _json(model: BaseModel) -> Response:
-    return Response(model.model_dump_json(), media_type="application/json")
+Body = TypeVar("Body", AwayRequest, BackRequest)
 
 
-def _rules(config: Config) -> RoutingRules | Response:
-    try:
-        return load_rules_file(config.rules_path)
-    except RulesError as exc:
-        return error(503, f"the rules file cannot be read: {exc}")
-
-
-async def _body(request: Request, model: type[BaseModel]) -> BaseModel | Response:
+async def _body(request: Request, model: type[Body]) -> Body | Response:
+    """The body as `model`; an empty body is every default."""
     if not await request.body():
         return model()
     return await read_json(request, model)
@@ -68,27 +63,16 @@ async def away(
 ) -> Response:
     """Mark the owner away (`from`/`until` for a window that ends by itself); with
     `reassign_open`, every lead they hold now goes through reassignment."""
-    if (refused := token_refusal(config, authorization, "owner changes")) is not None:
-        return refused
-    body = await _body(request, AwayRequest)
-    if isinstance(body, Response):
-        return body
-    assert isinstance(body, AwayRequest)
-    rules = _rules(config)
-    if isinstance(rules, Response):
-        return rules
-    try:
+
+    async def change(body: AwayRequest, rules: RoutingRules) -> AvailabilitySummary:
         connected = await client() if body.reassign_open else None
-        summary = await set_away(
+        return await set_away(
             database, rules, owner_id, by=body.by, rules_where="the rules file",
             reassign_open=body.reassign_open, start=body.start, until=body.until,
             client=connected, task_queue=config.task_queue,
         )  # fmt: skip
-    except OwnerError as exc:
-        return _refusal(exc)
-    except (RPCError, ConnectionError) as exc:
-        return error(503, f"Temporal: {getattr(exc, 'message', exc)}")
-    return _json(summary)
+
+    return await _changed(request, config, authorization, AwayRequest, change)
 
 
 @router.post("/{owner_id}/back", response_model=None, responses=ANSWERS,
@@ -101,25 +85,37 @@ async def back(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Mark the owner available again, ending any window."""
+
+    async def change(body: BackRequest, rules: RoutingRules) -> AvailabilitySummary:
+        return await set_back(database, rules, owner_id, by=body.by, rules_where="the rules file")
+
+    return await _changed(request, config, authorization, BackRequest, change)
+
+
+async def _changed(
+    request: Request,
+    config: ApiConfig,
+    authorization: str | None,
+    model: type[Body],
+    change: Callable[[Body, RoutingRules], Awaitable[AvailabilitySummary]],
+) -> Response:
+    """The token, the body and the rules checked, then the change made: its summary, or
+    why not (404 no such owner, 422 a bad field, 503 Temporal down)."""
     if (refused := token_refusal(config, authorization, "owner changes")) is not None:
         return refused
-    body = await _body(request, BackRequest)
+    body = await _body(request, model)
     if isinstance(body, Response):
         return body
-    assert isinstance(body, BackRequest)
-    rules = _rules(config)
-    if isinstance(rules, Response):
-        return rules
     try:
-        summary = await set_back(
-            database, rules, owner_id, by=body.by, rules_where="the rules file"
-        )
-    except OwnerError as exc:
-        return _refusal(exc)
-    return _json(summary)
-
-
-def _refusal(exc: OwnerError) -> Response:
-    if isinstance(exc, UnknownOwner):
+        rules = load_rules_file(config.rules_path)
+    except RulesError as exc:
+        return error(503, f"the rules file cannot be read: {exc}")
+    try:
+        summary = await change(body, rules)
+    except UnknownOwner as exc:
         return error(404, str(exc))
-    return error(422, [{"field": exc.field, "message": str(exc)}])
+    except OwnerError as exc:
+        return error(422, [{"field": exc.field, "message": str(exc)}])
+    except (RPCError, ConnectionError) as exc:
+        return error(503, f"Temporal: {getattr(exc, 'message', exc)}")
+    return Response(summary.model_dump_json(), media_type="application/json")

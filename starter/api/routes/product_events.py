@@ -9,16 +9,15 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain.intake import resolve_lead_id
 from domain.providers import SignatureError
 from domain.providers.forms import HEADER, verify_generic
 from starter.api.deps import Client, Config
-from starter.api.errors import error, json_body, read_json
+from starter.api.errors import error, json_body, on_lead, read_json
 from starter.api.routes.webhooks import read_body
-from starter.api.schemas import errors
-from workflows.client import LeadClosed, NotATrial, activate_trial
+from starter.api.schemas import TrialAnswer, errors
+from workflows.client import NotATrial, activate_trial
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -38,18 +37,13 @@ class ProductEvent(BaseModel):
         return self
 
 
-class EventTaken(BaseModel):
-    lead_id: str
-    status: Literal["activation_sent", "already_activated"]
-
-
 @router.post(
     "/product-events",
     status_code=202,
     response_model=None,
     responses={
-        202: {"model": EventTaken, "description": "the trial activation was sent"},
-        200: {"model": EventTaken, "description": "a repeat: the trial was activated already"},
+        202: {"model": TrialAnswer, "description": "the trial activation was sent"},
+        200: {"model": TrialAnswer, "description": "a repeat: the trial was activated already"},
         **errors(401, 404, 409, 413, 415, 422, 503),
     },
     openapi_extra={**json_body(ProductEvent), "security": [{"product-events": []}]},
@@ -76,21 +70,17 @@ async def product_event(request: Request, config: Config, client: Client) -> Res
         lead_id = resolve_lead_id(event.lead_id or event.email or "", config.id_key)
     except ValueError as exc:
         return error(422, [{"field": "lead_id" if event.lead_id else "email", "message": str(exc)}])
-    try:
-        await activate_trial(await client(), lead_id)
-    except NotATrial as exc:
-        if exc.activated:  # the product sent it again: taken already
-            return _taken(lead_id, "already_activated", 200)
-        return error(409, str(exc))
-    except LeadClosed as exc:
-        return error(409, str(exc))
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND:
-            return error(404, f"no lead {lead_id}")
-        return error(503, f"Temporal: {exc.message}")
-    except ConnectionError as exc:
-        return error(503, str(exc))
-    return _taken(lead_id, "activation_sent", 202)
+
+    async def send() -> Response:
+        try:
+            await activate_trial(await client(), lead_id)
+        except NotATrial as exc:
+            if exc.activated:  # the product sent it again: taken already
+                return _taken(lead_id, "already_activated", 200)
+            raise
+        return _taken(lead_id, "activation_sent", 202)
+
+    return await on_lead(lead_id, send())
 
 
 def _taken(lead_id: str, status: str, code: int) -> Response:

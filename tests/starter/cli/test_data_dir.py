@@ -126,7 +126,8 @@ USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "imp
                  "db current", "up", "worker", "api", "report",
                  "analytics backfill"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export",
-                 "dead-letters retry", "worker", "api", "analytics backfill"}  # fmt: skip
+                 "dead-letters retry", "worker", "api", "analytics backfill",
+                 "trial-activated", "owner away"}  # fmt: skip
 
 
 def test_every_command_takes_the_same_options_where_it_uses_them() -> None:
