@@ -9,8 +9,9 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.lifecycle import FirstAction, FirstActionKind, LeadStatus, Misroute
+from domain.texts import describe_state
 from tests.workflows.conftest import LabFactory
-from workflows.client import LeadHandle, report_misrouted
+from workflows.client import LeadClosed, LeadHandle, report_misrouted
 from workflows.lead_routing import LeadRoutingWorkflow
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -105,3 +106,10 @@ async def test_rejected_closes_the_lead_with_its_reason(lab: LabFactory) -> None
     await handle.result()
     facts = await lab_.store.analytics.facts_of(handle.id)
     assert facts is not None and facts.first_action_kind == "rejected" and facts.misroutes == 0
+    state = await lab_.until(handle, lambda s: s.first_action == "rejected")
+    assert "  first action: rejected (spam)" in describe_state(state)
+    with pytest.raises(LeadClosed) as closed:
+        await report_misrouted(lab_.client, handle.id,
+                               Misroute(owner_id=owner, reason="spam", team="sdr-pool"))  # fmt: skip
+    assert str(closed.value).startswith(f"already actioned by {owner} on ")
+    assert str(closed.value).endswith("(rejected: spam)")
