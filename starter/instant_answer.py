@@ -6,25 +6,25 @@ taken before any waiting began, so waiting never risks it."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError
 
 from activities.rules_file import load_rules_file
 from domain.lifecycle import LeadState
 from domain.next_step import NextStep, next_step_for
 from domain.rules import RoutingRules, RulesError
-from workflows.client import lead_status
+from workflows.client import routed_lead
 
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
-# seconds between looks at the lead: often while its assignment is likely (one workflow
-# task and one activity: ~25 ms on a quiet machine), then less, to spare the worker
-OFTEN, RARELY, LIKELY_WITHIN = 0.02, 0.05, 0.3
 
 
 def requested_wait(wait: str | None, prefer: str | None, bound: float) -> float | None:
@@ -96,18 +96,10 @@ async def wait_for_assignment(
     client: Client, lead_id: str, seconds: float, rules: RulesOnDisk
 ) -> InstantAnswer | None:
     """The lead's answer once it is assigned, or None when `seconds` pass first or
-    Temporal does not answer."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    deadline = started + seconds
-    while (left := deadline - loop.time()) > 0:
-        # never looks before the first pause: the lead cannot be assigned that soon
-        pause = OFTEN if loop.time() - started < LIKELY_WITHIN else RARELY
-        await asyncio.sleep(min(pause, left))
-        try:
-            state = await asyncio.wait_for(lead_status(client, lead_id), deadline - loop.time())
-        except (TimeoutError, RPCError, ConnectionError, WorkflowQueryFailedError, ValueError):
-            return None  # no answer in time: the caller gets the usual 202
-        if assigned(state):
-            return answer_of(state, rules.current())
-    return None
+    Temporal does not answer (the caller then gets the usual 202)."""
+    try:
+        state = await routed_lead(client, lead_id, seconds)
+    except (TimeoutError, RPCError, ConnectionError, WorkflowUpdateFailedError,
+            WorkflowUpdateRPCTimeoutOrCancelledError):  # fmt: skip
+        return None
+    return answer_of(state, rules.current()) if assigned(state) else None

@@ -3,9 +3,10 @@ service and the intake service."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
@@ -71,6 +72,15 @@ def handle_for(client: Client, lead_id: str) -> LeadHandle:
 
 async def lead_status(client: Client, lead_id: str) -> LeadState:
     return await handle_for(client, lead_id).query(LeadRoutingWorkflow.status)
+
+
+async def routed_lead(client: Client, lead_id: str, seconds: float) -> LeadState:
+    """The lead once routing decided, waited for by the server (one call, no polling);
+    TimeoutError past `seconds`."""
+    wait = handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.routed, rpc_timeout=timedelta(seconds=seconds)
+    )
+    return await asyncio.wait_for(wait, seconds)
 
 
 class LeadClosed(Exception):

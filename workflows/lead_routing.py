@@ -384,6 +384,12 @@ class LeadRoutingWorkflow:
     def status(self) -> LeadState:
         return lead_life.lead_state(self._life)
 
+    @workflow.update
+    async def routed(self) -> LeadState:
+        """The lead once routing decided: the form's instant answer waits on it."""
+        await workflow.wait_condition(lambda: bool(self._life.decisions))
+        return self.status()
+
     def _publish(self) -> None:
         """Show the live state: search attributes to find the lead, details to read it."""
         workflow.upsert_search_attributes(attributes_of(self._life))

@@ -140,6 +140,15 @@ async def misrouted(lab: Lab) -> LeadHandle:
     return handle
 
 
+async def instant_answer(lab: Lab) -> LeadHandle:
+    """The form's instant answer waited on the lead (update `routed`) as it was routed."""
+    handle = await lab.submit({**MM_EAST, "email": "asap@northwind.io"})
+    state = await handle.execute_update(LeadRoutingWorkflow.routed)
+    assert state.owner is not None
+    await act(lab, handle)
+    return handle
+
+
 async def rejected(lab: Lab) -> LeadHandle:
     """Rep feedback: not a lead, closed with its reason code."""
     handle = await lab.submit(MM_EAST)
@@ -286,6 +295,7 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "suppressed": (suppressed, None),
     "misrouted": (misrouted, None),
     "rejected": (rejected, None),
+    "instant-answer": (instant_answer, None),
 }
 
 
