@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# examples/nextjs: its TypeScript compiler and Node types, from the npm registry
+NEXTJS := examples/nextjs/node_modules/.package-lock.json
+$(NEXTJS): examples/nextjs/package-lock.json
+	npm ci --prefix examples/nextjs --no-audit --no-fund
+
+install: $(STAMP) $(NEXTJS)
 
 # The main job: embedded Temporal + Web UI + worker, the sample leads routed; Ctrl-C stops.
 demo: $(STAMP)
@@ -30,7 +35,7 @@ lint: $(STAMP)
 # The app-database tests also run on PostgreSQL: scripts/ensure-postgres.sh starts one
 # (installing it from Debian's packages if it can) and prints its URL. The console's
 # browser tests drive Debian's chromium: scripts/ensure-chromium.sh installs it the same way.
-test: lint
+test: lint $(NEXTJS)
 	LEAD_ROUTER_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" \
 	LEAD_ROUTER_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" $(BIN)/python -m pytest
 
@@ -43,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .lead-router .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .lead-router .pytest_cache .mypy_cache .ruff_cache examples/nextjs/node_modules examples/nextjs/dist

@@ -18,6 +18,7 @@ from bench import (
     console,
     crm,
     e2e,
+    instant_answer,
     lead_keys,
     memory,
     replay_bench,
@@ -58,6 +59,8 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "crm_written_p99_ms_at_20": results["crm"]["unlimited"]["p99_ms"],
         "salesforce_written_p50_ms_at_20": results["crm"]["salesforce"]["p50_ms"],
         "salesforce_written_p99_ms_at_20": results["crm"]["salesforce"]["p99_ms"],
+        "instant_answer_p50_ms_at_20": results["instant_answer"]["p50_ms"],
+        "instant_answer_p99_ms_at_20": results["instant_answer"]["p99_ms"],
         "lead_max_per_s": lead_max,
         "floor_max_per_s": floor_max,
     }
@@ -78,6 +81,8 @@ async def run(quick: bool, console_only: bool = False) -> dict[str, Any]:
     )
     # webhook -> owner written in the (fake) HubSpot and Salesforce, beside the speed to lead
     results["crm"] = await crm.run(seconds=3.0 if quick else 10.0, rate=20.0)
+    # the form's waited answer (?wait=assignment): POST to the answer naming the owner
+    results["instant_answer"] = await instant_answer.run(seconds=3.0 if quick else 10.0, rate=20.0)
     results.update(summary(results))
     results.update(replay_bench.run_fresh(2 if quick else 40))
     results.update(await memory.run(100 if quick else 10_000))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.lifecycle import FirstAction, LeadLife, ReassignRequest
+from domain.feedback import override_refusal, reason_refusal
+from domain.lifecycle import FirstAction, FirstActionKind, LeadLife, Misroute, ReassignRequest
 
 
 def first_action_refusal(
@@ -22,7 +23,27 @@ def first_action_refusal(
         return f"the lead has no owner yet (status {life.status.value})"
     if action.owner_id != life.owner:
         return f"{action.owner_id} is not the current owner ({life.owner} is)"
+    if action.action is FirstActionKind.rejected and (
+        why := reason_refusal(life.rules, action.reason)
+    ):
+        return why
     return _not_accepting(life, now, parked=parked)
+
+
+def misroute_refusal(
+    life: LeadLife, misroute: Misroute, now: datetime, *, parked: bool, pending: bool
+) -> str | None:
+    """None when accepted. `pending`: another change of hands was accepted, not yet applied."""
+    if life.action is not None:
+        return "the lead was already actioned"
+    if life.rules is None or life.owner is None:
+        return f"the lead has no owner yet (status {life.status.value})"
+    if misroute.owner_id != life.owner:
+        return f"{misroute.owner_id} is not the current owner ({life.owner} is)"
+    if pending:
+        return "the lead is changing hands right now; try again in a moment"
+    why = reason_refusal(life.rules, misroute.reason) or override_refusal(life, misroute)
+    return why or _not_accepting(life, now, parked=parked)
 
 
 def reassign_refusal(

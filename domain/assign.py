@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from domain.models import Assignment, RoutingPlan
 from domain.rules import Member, RoutingRules, Team
@@ -19,6 +20,20 @@ from domain.rules import Member, RoutingRules, Team
 class OwnerState:
     open_leads: int = 0
     away: bool = False
+
+
+def away_at(away: bool, start: datetime | None, until: datetime | None, at: datetime) -> bool:
+    """Whether an owner marked `away` is away at `at`: always without a window, else only
+    from `start` (open: already) until `until` (open: until they are back)."""
+
+    def utc(moment: datetime) -> datetime:  # SQLite hands back naive UTC
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    if not away:
+        return False
+    if start is not None and utc(at) < utc(start):
+        return False
+    return until is None or utc(at) < utc(until)
 
 
 @dataclass

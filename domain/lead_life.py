@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain import texts
+from domain import feedback, texts
 from domain.classify import classify
 from domain.handoff import handoff
 from domain.lifecycle import (
@@ -19,6 +19,7 @@ from domain.lifecycle import (
     LeadState,
     LeadStatus,
     ManualAssignment,
+    Misroute,
     Outcome,
     OwnerUnavailable,
     ReassignRequest,
@@ -206,16 +207,20 @@ def manually_assigned(
     return take(life, assignment, "manual", routing.sla_seconds, [], now)
 
 
-def owner_away(life: LeadLife, away: OwnerUnavailable) -> bool:
-    """Whether it concerns the lead's current owner; if so, they never get it back."""
+def owner_away(life: LeadLife, away: OwnerUnavailable | Misroute) -> bool:
+    """Whether it concerns the lead's current owner; if so, they never get it back
+    (an owner away, or one who says the lead was misrouted to them)."""
     if away.owner_id != life.owner:
         return False
     life.unavailable.append(away.owner_id)
     return True
 
 
-def reassign_away(life: LeadLife, away: OwnerUnavailable) -> AssignAsk:
-    """Round-robin through the current team's fallback chain (after the release)."""
+def reassign_away(life: LeadLife, away: OwnerUnavailable | Misroute) -> AssignAsk:
+    """Round-robin through the current team's fallback chain (after the release), or
+    the team the misroute names."""
+    if isinstance(away, Misroute):
+        return feedback.reroute(life, away)
     rules, routing = pinned(life)
     assert life.team is not None
     life.step += 1
@@ -230,9 +235,11 @@ def reassign_away(life: LeadLife, away: OwnerUnavailable) -> AssignAsk:
 
 
 def away_assigned(
-    life: LeadLife, away: OwnerUnavailable, assignment: Assignment, now: datetime
+    life: LeadLife, away: OwnerUnavailable | Misroute, assignment: Assignment, now: datetime
 ) -> NotifyAsk:
     """The new owner keeps the SLA the lead had, at the same level."""
+    if isinstance(away, Misroute):
+        return feedback.rerouted(life, away, assignment, now)
     why = texts.away_reason(away.owner_id, away.reason)
     return take(life, assignment, "owner_unavailable", life.sla_seconds, [why], now)
 
@@ -304,6 +311,7 @@ def actioned(life: LeadLife, started: datetime, now: datetime) -> Outcome:
         owner=life.owner,
         team=life.team,
         action=life.action.action.value,
+        reason=life.action.reason,
         time_to_first_action_seconds=(now - started).total_seconds(),
         escalation_level=life.level,
         reassignments=[d for d in life.decisions if d.kind != "initial"],
@@ -328,6 +336,7 @@ def lead_state(life: LeadLife) -> LeadState:
         decisions=life.decisions,
         resubmissions=life.resubmissions,
         first_action=life.action.action.value if life.action else None,
+        first_action_reason=life.action.reason if life.action else None,
         warnings=life.lead.warnings,
         crm_sync=life.crm_sync,
         score=life.plan.score if life.plan else None,

@@ -29,6 +29,7 @@ class FirstActionKind(StrEnum):
     first_touch = "first_touch"
     meeting_booked = "meeting_booked"
     disqualified = "disqualified"
+    rejected = "rejected"  # rep feedback: not theirs to work, with a reason code
 
 
 class Submission(BaseModel):
@@ -44,6 +45,19 @@ class FirstAction(BaseModel):
     owner_id: str
     action: FirstActionKind = FirstActionKind.first_touch
     via: str | None = None  # where it was seen, say "hubspot event 42"
+    reason: str | None = None  # `rejected`: a reason code of the rules' feedback_reasons
+    note: str | None = None  # the rep's own words
+
+
+class Misroute(BaseModel):
+    """Rep feedback: the lead should have gone elsewhere; routed again with the override
+    (a team, or a territory for the deciding rule's team template)."""
+
+    owner_id: str
+    reason: str
+    note: str | None = None
+    team: str | None = None
+    territory: str | None = None
 
 
 class ReassignRequest(BaseModel):
@@ -170,6 +184,7 @@ class LeadState(BaseModel):
     decisions: list[Decision]
     resubmissions: list[Resubmission]
     first_action: str | None = None
+    first_action_reason: str | None = None  # a rejection's reason code
     warnings: list[str] = Field(default_factory=list)  # the input's, as `route` reports them
     crm_sync: CrmSync | None = None
     score: int | None = None
@@ -184,6 +199,7 @@ class Outcome(BaseModel):
     owner: str | None
     team: str | None
     action: str
+    reason: str | None = None  # a rejection's reason code
     time_to_first_action_seconds: float
     escalation_level: int
     reassignments: list[Decision]

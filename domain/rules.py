@@ -26,12 +26,17 @@ from domain.fit import FitSpec
 from domain.health import AlertThresholds
 from domain.holidays import HolidayCalendar
 from domain.models import LeadType, Tier
+from domain.next_step import NextStepSpec
 from domain.score import ScoreSpec
 from domain.seniority import Seniority, SeniorityMap, check_pattern
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|bd)\s*$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 TEMPLATE_FIELDS = ("territory", "owner_team")
+FEEDBACK_REASONS = (
+    *("wrong_territory", "wrong_segment", "existing_customer"),
+    *("spam", "duplicate", "not_a_lead"),
+)
 
 
 class RulesError(ValueError):
@@ -203,6 +208,7 @@ class Rule(_Strict):
     suppress: Suppress | None = None
     active_from: date | datetime | None = None
     active_until: date | datetime | None = None
+    next_step: NextStepSpec = None  # what the form's visitor is shown once assigned
 
     @model_validator(mode="after")
     def _team_or_suppress(self) -> Rule:
@@ -265,6 +271,8 @@ class RoutingRules(_Strict):
     fit: FitSpec | None = None
     required_fields: dict[LeadType, list[str]] = Field(default_factory=dict)
     seniority: dict[Seniority, list[str]] = Field(default_factory=dict)
+    # the reason codes a rep may give for `rejected` and `misrouted` (domain.feedback)
+    feedback_reasons: list[str] = Field(default_factory=lambda: list(FEEDBACK_REASONS))
     account_routing: AccountRouting = Field(default_factory=AccountRouting)
     alerts: AlertThresholds = Field(default_factory=AlertThresholds)  # domain/health.py
     rules: list[Rule] = Field(min_length=1)

@@ -226,7 +226,10 @@ def closed_text(state: LeadState, closed: str, closed_at: datetime | None) -> st
     when = f" on {closed_at:%Y-%m-%d} at {closed_at:%H:%M} UTC" if closed_at else ""
     if state.first_action:
         by = f" by {state.owner}" if state.owner else ""
-        return f"already {state.status.value}{by}{when} ({state.first_action})"
+        how = state.first_action + (
+            f": {state.first_action_reason}" if state.first_action_reason else ""
+        )
+        return f"already {state.status.value}{by}{when} ({how})"
     return f"already closed ({closed}){when}, last {state.status.value}"
 
 
@@ -250,6 +253,9 @@ def describe_state(state: LeadState) -> list[str]:
             f"({d.team}, {d.method}, SLA {describe_sla(d.sla_seconds)})"
         )
         lines += [f"      {r}" for r in d.reasons]
+    if state.first_action:
+        why = f" ({state.first_action_reason})" if state.first_action_reason else ""
+        lines.append(f"  first action: {state.first_action}{why}")
     if state.resubmissions:
         lines.append(f"  resubmitted {len(state.resubmissions)} time(s)")
     if (crm := state.crm_sync) is not None:

@@ -3,13 +3,17 @@ service and the intake service."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain import lifecycle
 from domain.crm import Crm
 from domain.lifecycle import (
     FirstAction,
@@ -25,6 +29,7 @@ from domain.texts import closed_text
 from workflows.lead_routing import LeadRoutingWorkflow
 
 LeadHandle = WorkflowHandle[LeadRoutingWorkflow, Outcome]
+T = TypeVar("T")
 
 
 def summary_of(lead: Lead) -> str:
@@ -69,6 +74,15 @@ async def lead_status(client: Client, lead_id: str) -> LeadState:
     return await handle_for(client, lead_id).query(LeadRoutingWorkflow.status)
 
 
+async def routed_lead(client: Client, lead_id: str, seconds: float) -> LeadState:
+    """The lead once routing decided, waited for by the server (one call, no polling);
+    TimeoutError past `seconds`."""
+    wait = handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.routed, rpc_timeout=timedelta(seconds=seconds)
+    )
+    return await asyncio.wait_for(wait, seconds)
+
+
 class LeadClosed(Exception):
     """An action on a lead whose workflow has ended; the message says how it ended."""
 
@@ -86,24 +100,39 @@ async def closed_reason(client: Client, lead_id: str) -> str | None:
 
 
 async def record_action(
-    client: Client, lead_id: str, owner_id: str, action: FirstActionKind, via: str | None = None
+    client: Client,
+    lead_id: str,
+    owner_id: str,
+    action: FirstActionKind,
+    via: str | None = None,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> Outcome:
-    """The owner's first action; LeadClosed if the lead has ended."""
-    try:
-        return await handle_for(client, lead_id).execute_update(
-            LeadRoutingWorkflow.record_first_action,
-            FirstAction(owner_id=owner_id, action=action, via=via),
-        )
-    except RPCError as exc:
-        raise await _closed_or(client, lead_id, exc) from None
+    """The owner's first action (`rejected` with a reason code); LeadClosed if the lead
+    has ended."""
+    first = FirstAction(owner_id=owner_id, action=action, via=via, reason=reason, note=note)
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.record_first_action, first))  # fmt: skip
 
 
 async def reassign_lead(client: Client, lead_id: str, owner_id: str, reason: str) -> LeadState:
     """A manual reassignment; LeadClosed if the lead has ended."""
+    request = ReassignRequest(owner_id=owner_id, reason=reason)
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.reassign, request))  # fmt: skip
+
+
+async def report_misrouted(client: Client, lead_id: str, misroute: lifecycle.Misroute) -> LeadState:
+    """Rep feedback: the lead is routed again with the override; LeadClosed if it ended."""
+    return await _updated(client, lead_id, handle_for(client, lead_id).execute_update(
+        LeadRoutingWorkflow.report_misrouted, misroute))  # fmt: skip
+
+
+async def _updated(client: Client, lead_id: str, update: Awaitable[T]) -> T:
+    """The update's answer; LeadClosed when it failed because the lead has ended."""
     try:
-        return await handle_for(client, lead_id).execute_update(
-            LeadRoutingWorkflow.reassign, ReassignRequest(owner_id=owner_id, reason=reason)
-        )
+        return await update
     except RPCError as exc:
         raise await _closed_or(client, lead_id, exc) from None
 
@@ -126,8 +155,33 @@ async def mark_owner_unavailable(client: Client, lead_id: str, owner_id: str, re
     )
 
 
-async def activate_trial(client: Client, lead_id: str) -> None:
-    await handle_for(client, lead_id).signal(LeadRoutingWorkflow.trial_activated)
+class NotATrial(Exception):
+    """A trial activation for a lead that is not a trial signup waiting for it;
+    `activated` when it was one and has been activated already."""
+
+    def __init__(self, message: str, activated: bool) -> None:
+        super().__init__(message)
+        self.activated = activated
+
+
+async def activate_trial(client: Client, lead_id: str) -> LeadState:
+    """Send the product's trial activation: the trial signup is routed to sales. Refused
+    (NotATrial, LeadClosed) when the lead cannot take it; answers the state it had."""
+    handle = handle_for(client, lead_id)
+    if (reason := await closed_reason(client, lead_id)) is not None:
+        raise LeadClosed(reason)
+    state = await handle.query(LeadRoutingWorkflow.status)
+    if state.lead_type != "trial_signup":
+        activated = any(d.kind == "trial_activation" for d in state.decisions)
+        raise NotATrial(
+            f"lead {lead_id} was already activated and routed to {state.owner or 'review'}"
+            if activated
+            else f"lead {lead_id} is a {state.lead_type}, not a trial_signup: only a trial "
+            "signup is routed to sales when its trial activates",
+            activated,
+        )
+    await handle.signal(LeadRoutingWorkflow.trial_activated)
+    return state
 
 
 ERASURE_REASON = "erased on request"  # in clear in the history: never personal

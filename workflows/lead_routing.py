@@ -15,7 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.assignment import AssignmentActivities
@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.rules_file import RulesActivities
     from domain import lead_life, texts
-    from domain.acceptance import first_action_refusal, reassign_refusal
+    from domain.acceptance import first_action_refusal, misroute_refusal, reassign_refusal
     from domain.crm import CrmSync
     from domain.crm_life import crm_synced
     from domain.enrich import enrich
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         FirstAction,
         LeadLife,
         LeadState,
+        Misroute,
         Outcome,
         OwnerUnavailable,
         ReassignRequest,
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ownership import AssignAsk, ManualAsk, NotifyAsk, release
     from domain.rules import RoutingRules
     from workflows.crm_sync import CrmWrites
+    from workflows.handling import cause_of, refuse, swallow
     from workflows.search_attributes import attributes_of
 
 STEP_TIMEOUT = timedelta(seconds=30)
@@ -60,6 +62,7 @@ NOTIFY_RETRY = RetryPolicy(
 )
 NOTIFY_GRACE = timedelta(seconds=30)
 SUPPRESS_PATCH = "suppress-outcome"  # deprecated: a suppressed lead makes no assignment
+FEEDBACK_PATCH = "rep-feedback"  # a rep's `misrouted` routes the lead again
 
 
 @workflow.defn
@@ -76,7 +79,8 @@ class LeadRoutingWorkflow:
         self._seen_submissions = {submission.submission_id}
         self._manual: ReassignRequest | None = None
         self._manual_done = 0
-        self._away: OwnerUnavailable | None = None
+        self._away: OwnerUnavailable | Misroute | None = None  # either takes it from the owner
+        self._handovers = 0
         self._trial_activated = False
         self._deadline_moved = False
         self._idle = False  # parked in _wait, nothing in flight
@@ -190,9 +194,10 @@ class LeadRoutingWorkflow:
         self._manual = None
         self._manual_done += 1
 
-    async def _apply_away(self, away: OwnerUnavailable) -> None:
+    async def _apply_away(self, away: OwnerUnavailable | Misroute) -> None:
         self._away = None
-        if not lead_life.owner_away(self._life, away):
+        new_path = not isinstance(away, Misroute) or workflow.patched(FEEDBACK_PATCH)
+        if not new_path or not lead_life.owner_away(self._life, away):
             return
         await self._release()
         assignment = await self._assign(lead_life.reassign_away(self._life, away))
@@ -232,6 +237,7 @@ class LeadRoutingWorkflow:
 
     def _handed_over(self, notice: NotifyAsk) -> None:
         """Tell whoever the new owner (or the review) concerns, then show the new state."""
+        self._handovers += 1
         self._notify(notice)
         if self._life.crm is not None and workflow.patched("crm-sync"):
             self._crm.write(self._life, self._crm_synced)
@@ -270,7 +276,7 @@ class LeadRoutingWorkflow:
         except FailureError as exc:  # local activities fail with the cause itself
             # never a stuck lead: route on what the form says, and say so
             fallback = enrich(lead, None, None)
-            fallback.warnings.append(texts.enrichment_unavailable(_cause(exc)))
+            fallback.warnings.append(texts.enrichment_unavailable(cause_of(exc)))
             return fallback
 
     async def _assign(self, ask: AssignAsk) -> Assignment:
@@ -314,7 +320,7 @@ class LeadRoutingWorkflow:
             retry_policy=NOTIFY_RETRY,
             summary=ask.summary,
         )
-        handle.add_done_callback(_swallow)
+        handle.add_done_callback(swallow)
         self._notes = [n for n in self._notes if not n.done()] + [handle]
 
     # Messages
@@ -328,7 +334,7 @@ class LeadRoutingWorkflow:
 
     @record_first_action.validator
     def _check_first_action(self, action: FirstAction) -> None:
-        _refuse(first_action_refusal(self._life, action, workflow.now(), parked=self._parked()))
+        refuse(first_action_refusal(self._life, action, workflow.now(), parked=self._parked()))
 
     @workflow.update
     async def reassign(self, request: ReassignRequest) -> LeadState:
@@ -339,16 +345,20 @@ class LeadRoutingWorkflow:
 
     @reassign.validator
     def _check_reassign(self, request: ReassignRequest) -> None:
-        reassigning = self._manual is not None
-        _refuse(
-            reassign_refusal(
-                self._life,
-                request,
-                workflow.now(),
-                parked=self._parked(),
-                reassigning=reassigning,
-            )
-        )
+        busy, now, parked = self._manual is not None, workflow.now(), self._parked()
+        refuse(reassign_refusal(self._life, request, now, parked=parked, reassigning=busy))
+
+    @workflow.update
+    async def report_misrouted(self, misroute: Misroute) -> LeadState:
+        done = self._handovers
+        self._away = misroute
+        await workflow.wait_condition(lambda: self._handovers > done)
+        return self.status()
+
+    @report_misrouted.validator
+    def _check_misroute(self, misroute: Misroute) -> None:
+        busy, parked = self._manual is not None or self._away is not None, self._parked()
+        refuse(misroute_refusal(self._life, misroute, workflow.now(), parked=parked, pending=busy))
 
     def _parked(self) -> bool:
         """Waiting in _wait with nothing else pending: validators run only when a message
@@ -358,7 +368,8 @@ class LeadRoutingWorkflow:
     @workflow.signal
     def owner_unavailable(self, away: OwnerUnavailable) -> None:
         if away.owner_id == self._life.owner and self._life.action is None:
-            self._away = away
+            # a misroute accepted, not yet applied, takes the lead from them already
+            self._away = self._away if isinstance(self._away, Misroute) else away
 
     @workflow.signal
     def submission(self, submission: Submission) -> None:
@@ -374,6 +385,12 @@ class LeadRoutingWorkflow:
     def status(self) -> LeadState:
         return lead_life.lead_state(self._life)
 
+    @workflow.update
+    async def routed(self) -> LeadState:
+        """The lead once routing decided: the form's instant answer waits on it."""
+        await workflow.wait_condition(lambda: bool(self._life.decisions))
+        return self.status()
+
     def _publish(self) -> None:
         """Show the live state: search attributes to find the lead, details to read it."""
         workflow.upsert_search_attributes(attributes_of(self._life))
@@ -381,18 +398,3 @@ class LeadRoutingWorkflow:
 
     def _details(self) -> str:
         return texts.details(self._life)
-
-
-def _refuse(reason: str | None) -> None:
-    if reason is not None:
-        raise ValueError(reason)
-
-
-def _cause(exc: FailureError) -> str:
-    return str(exc.cause or exc) if isinstance(exc, ActivityError) else str(exc)
-
-
-def _swallow(task: Any) -> None:
-    """Read a finished notification's error so a failed Slack post only logs."""
-    if not task.cancelled() and task.exception() is not None:
-        workflow.logger.warning("notification failed: %s", task.exception())

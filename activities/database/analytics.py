@@ -82,6 +82,7 @@ def _count(condition: ColumnElement[bool]) -> Any:
 def _counts() -> list[Any]:
     """Each count of `domain.analytics.report.COUNTS`, labelled with its name."""
     reassigned = (F.escalations > 0, F.manual_reassigns > 0, F.away_reassigns > 0)
+    corrected = (F.misroutes > 0, F.first_action_kind == "rejected")  # rep feedback
     return [
         func.count().label("leads"),
         func.count(F.assigned_at).label("assigned"),
@@ -94,6 +95,9 @@ def _counts() -> list[Any]:
         _count(reassigned[0]).label("reassigned_escalation"),
         _count(reassigned[1]).label("reassigned_manual"),
         _count(reassigned[2]).label("reassigned_owner_away"),
+        _count(or_(*corrected)).label("corrected"),
+        _count(corrected[0]).label("corrected_misrouted"),
+        _count(corrected[1]).label("corrected_rejected"),
         func.count(F.sla_met).label("sla_decided"),
         _count(F.sla_met.is_(True)).label("sla_met"),
         _count(F.lead_type == DEMO_REQUEST).label("demo"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, or_, text
 from sqlmodel import col, select, update
@@ -15,7 +15,7 @@ from activities.database.analytics import write_facts
 from activities.database.engine import Transactions
 from activities.database.tables import AssignmentRow, OwnerRow, RoundRobinRow, now
 from domain.analytics.facts import LeadFacts
-from domain.assign import OwnerState, RosterState
+from domain.assign import OwnerState, RosterState, away_at
 from domain.assign import assign as choose_owner
 from domain.models import Assignment, RoutingPlan
 from domain.rules import RoutingRules
@@ -58,14 +58,31 @@ class Roster:
     async def load_state(self) -> RosterState:
         return await self._tx.read(_load_state)
 
-    async def set_away(self, owner_id: str, away: bool) -> None:
+    async def set_away(
+        self,
+        owner_id: str,
+        away: bool,
+        *,
+        start: datetime | None = None,
+        until: datetime | None = None,
+        by: str | None = None,
+    ) -> None:
+        """Mark the owner away (between `start` and `until` when given) or back; back
+        clears any window."""
+
         def work(conn: Connection) -> None:
             _lock_roster(conn)
             _ensure_owners(conn, [owner_id])
             conn.execute(
                 update(OwnerRow)
                 .where(col(OwnerRow.owner_id) == owner_id)
-                .values(away=away, updated_at=now())
+                .values(
+                    away=away,
+                    away_from=start if away else None,
+                    away_until=until if away else None,
+                    away_set_by=by,
+                    updated_at=now(),
+                )
             )
 
         await self._tx.write(work)
@@ -214,8 +231,10 @@ def _ensure_owners(conn: Connection, owner_ids: Iterable[str]) -> None:
 
 def _load_state(conn: Connection) -> RosterState:
     state = RosterState()
+    moment = now()  # a scheduled window starts and ends by itself
     for row in conn.execute(_OWNERS).all():
-        state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=row.away)
+        away = away_at(row.away, row.away_from, row.away_until, moment)
+        state.owners[row.owner_id] = OwnerState(open_leads=row.open_leads, away=away)
     for rr in conn.execute(_ROUND_ROBIN).all():
         state.rr.setdefault(rr.team_id, {})[rr.owner_id] = rr.current
     return state
@@ -242,13 +261,9 @@ def _save_state(
                 }
             )
         elif before[owner_id] != (s.open_leads, s.away):
+            # never `away`: the state holds it as of now, the row keeps the window
             owner_updates.append(
-                {
-                    "b_owner": owner_id,
-                    "open_leads": s.open_leads,
-                    "away": s.away,
-                    "updated_at": moment,
-                }
+                {"b_owner": owner_id, "open_leads": s.open_leads, "updated_at": moment}
             )
     new_rr, rr_updates = [], []
     for team_id, members in state.rr.items():

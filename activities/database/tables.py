@@ -27,11 +27,17 @@ class AccountRow(SQLModel, table=True):
 
 
 class OwnerRow(SQLModel, table=True):
+    """An owner's load and availability: `away` alone is open-ended; with a window, the
+    owner is away only between `away_from` and `away_until` (either may be open)."""
+
     __tablename__ = "owners"
     owner_id: str = Field(primary_key=True)
     away: bool = False
     open_leads: int = 0
     updated_at: datetime = Field(default_factory=now, sa_type=TIMESTAMP)
+    away_from: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    away_until: datetime | None = Field(default=None, sa_type=TIMESTAMP)
+    away_set_by: str | None = None
 
 
 class RoundRobinRow(SQLModel, table=True):
@@ -143,6 +149,7 @@ LEAD_FACTS_COUNTED = (
     "industry_known",
     "country_known",
     "assigned_at",
+    "misroutes",
 )
 
 
@@ -179,6 +186,7 @@ class LeadFactRow(SQLModel, table=True):
     escalations: int
     manual_reassigns: int
     away_reassigns: int
+    misroutes: int = 0  # rep feedback: routed again because it was misrouted
     first_action_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)
     first_action_kind: str | None = None
     action_owner: str | None = None

@@ -54,6 +54,7 @@ class LeadFacts(BaseModel):
     escalations: int
     manual_reassigns: int
     away_reassigns: int
+    misroutes: int = 0  # rep feedback: routed again, the owner said it was misrouted
     first_action_at: datetime | None = None
     first_action_kind: str | None = None
     action_owner: str | None = None

@@ -64,6 +64,7 @@ def lead_facts(life: LeadLife, acted_at: datetime | None = None) -> LeadFacts | 
         escalations=kinds.count("escalation"),
         manual_reassigns=kinds.count("manual"),
         away_reassigns=kinds.count("owner_unavailable"),
+        misroutes=kinds.count("misrouted"),
         time_to_assign_ms=_ms((owned.at - life.submitted_at).total_seconds()) if owned else None,
         sla_met=False if "escalation" in kinds else None,
         steps=steps,

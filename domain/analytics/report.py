@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from domain.analytics.fairness import TeamFairness
 from domain.analytics.percentiles import Delays, delays, merged
 
-ACTION_KINDS = ("first_touch", "meeting_booked", "disqualified")
+ACTION_KINDS = ("first_touch", "meeting_booked", "disqualified", "rejected")
 LEVELS = (1, 2, 3, 4)  # 4: no step of the ladder found an owner
 DELAYS = ("time_to_assign", "time_to_first_action", "business_time_to_first_action")
 FIVE_MINUTES_MS = 5 * 60 * 1000
@@ -30,6 +30,9 @@ COUNTS = (
     "reassigned_escalation",
     "reassigned_manual",
     "reassigned_owner_away",
+    "corrected",
+    "corrected_misrouted",
+    "corrected_rejected",
     "sla_decided",
     "sla_met",
     "demo",
@@ -76,6 +79,8 @@ class Figures(BaseModel):
     sla_met_rate: float | None
     demo_within_5m_rate: float | None
     reassignment_rate: float | None
+    corrections: dict[str, int] = Field(default_factory=dict)  # leads: total, misrouted, rejected
+    correction_rate: float | None = None  # of the leads assigned, rep feedback said wrong
     account_match_rate: float | None
     owner_assignment_rate: float | None
     enrichment_coverage: dict[str, float | None]
@@ -124,6 +129,12 @@ def figures(counts: Counts, histograms: Histograms, group: str | None = None) ->
         sla_met_rate=rate(c["sla_met"], c["sla_decided"]),
         demo_within_5m_rate=rate(c["demo_within_5m"], c["demo"]),
         reassignment_rate=rate(c["reassigned"], leads),
+        corrections={
+            "total": c["corrected"],
+            "misrouted": c["corrected_misrouted"],
+            "rejected": c["corrected_rejected"],
+        },
+        correction_rate=rate(c["corrected"], c["assigned"]),
         account_match_rate=rate(c["account_matched"], leads),
         owner_assignment_rate=rate(c["assigned"], leads),
         enrichment_coverage={
@@ -140,7 +151,7 @@ def targets(total: Figures) -> list[Target]:
         met = None if actual is None else actual >= floor
         return Target(name=name, target=f">= {floor:.0%}", actual=actual, met=met)
 
-    below = total.reassignment_rate
+    below, corrected = total.reassignment_rate, total.correction_rate
     return [
         at_least("demo_within_5m", 0.80, total.demo_within_5m_rate),
         Target(
@@ -148,6 +159,12 @@ def targets(total: Figures) -> list[Target]:
             target="< 3%",
             actual=below,
             met=None if below is None else below < 0.03,
+        ),
+        Target(
+            name="correction",
+            target="< 3%",
+            actual=corrected,
+            met=None if corrected is None else corrected < 0.03,
         ),
         at_least("account_match", 0.85, total.account_match_rate),
         *(

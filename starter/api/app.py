@@ -21,6 +21,8 @@ from starter.api.routes import (
     crm,
     erasure,
     leads,
+    owners,
+    product_events,
     salesforce_events,
     service,
     webhooks,
@@ -28,6 +30,7 @@ from starter.api.routes import (
 from starter.api.routes.codec import add_codec_routes
 from starter.api.schemas import security_schemes
 from starter.console import add_console
+from starter.instant_answer import RulesOnDisk
 from starter.intake import ClientSource, IntakeService
 
 
@@ -64,12 +67,15 @@ def create_app(config: ApiConfig, database: Database, client: ClientSource) -> F
     app.state.database = database
     app.state.client = client
     app.state.intake = intake
+    app.state.rules_on_disk = RulesOnDisk(config.rules_path)  # the instant answer's next steps
     add_guard(app, config)
     app.include_router(webhooks.router)
+    app.include_router(product_events.router)
     app.include_router(crm.router)
     app.include_router(salesforce_events.router)
     app.include_router(leads.router)
     app.include_router(erasure.router)
+    app.include_router(owners.router)
     app.include_router(analytics.router)
     if config.codec_keys:
         add_codec_routes(app, config, database.lead_keys)

@@ -25,6 +25,7 @@ class ApiConfig:
     webhook_secret: str | None = None
     hubspot_secret: str | None = None
     typeform_secret: str | None = None
+    product_events_secret: str | None = None
     api_token: str | None = None
     insecure: bool = False
     ui_url: str | None = None
@@ -39,9 +40,10 @@ class ApiConfig:
     codec_token: str | None = None
     codec_origin: str | None = None
     crm: CrmSettings = field(default_factory=CrmSettings)
-    rules_path: Path = DEFAULT_RULES  # fairness targets and the roster's CRM identities
     companies_path: Path = SAMPLE_COMPANIES  # the console's rule previews enrich with it
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    rules_path: Path = DEFAULT_RULES  # fairness targets, CRM identities, next steps
+    answer_wait: float = 2.0  # the longest bound of a webhook's instant answer (seconds)
 
     def secret_for(self, provider: Provider) -> str | None:
         secret: str | None = getattr(self, provider.secret_setting)
@@ -60,6 +62,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         webhook_secret=api.webhook_secret,
         hubspot_secret=api.hubspot_secret,
         typeform_secret=api.typeform_secret,
+        product_events_secret=api.product_events_secret,
         api_token=api.api_token,
         insecure=insecure,
         ui_url=ui_url,
@@ -76,6 +79,7 @@ def api_config(settings: Settings, *, insecure: bool, ui_url: str | None) -> Api
         rules_path=settings.routing.rules_path,
         companies_path=settings.routing.companies_path,
         console=settings.console,
+        answer_wait=api.answer_wait_seconds,
     )
 
 

@@ -4,13 +4,17 @@ model once the caller is authenticated."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from starter.api.config import ApiConfig
+from workflows.client import LeadClosed, NotATrial
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -56,3 +60,20 @@ def token_refusal(config: ApiConfig, authorization: str | None, what: str) -> JS
     if config.api_token and not bearer_matches(authorization, config.api_token):
         return error(401, "missing or wrong bearer token")
     return None
+
+
+async def on_lead(lead_id: str, job: Awaitable[Response]) -> Response:
+    """The job's answer, or what went wrong with the lead said as the API says it: the
+    lead refused (409, with its reason), no such lead (404), Temporal down (503)."""
+    try:
+        return await job
+    except WorkflowUpdateFailedError as exc:
+        return error(409, getattr(exc.cause, "message", None) or str(exc.cause or exc))
+    except (LeadClosed, NotATrial) as exc:
+        return error(409, str(exc))
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return error(404, f"no lead {lead_id}")
+        return error(503, f"Temporal: {exc.message}")
+    except ConnectionError as exc:
+        return error(503, str(exc))

@@ -3,11 +3,12 @@ can send, with the body it sends (`error` in errors.py writes `ErrorAnswer`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from domain.providers import PROVIDERS, Provider
+from starter.instant_answer import InstantAnswer
 
 
 class Problem(BaseModel):
@@ -41,6 +42,20 @@ class ErasureAnswer(BaseModel):
     erased_by: str
     workflow: str
     rows: str
+
+
+class WaitedAnswer(AcceptedAnswer):
+    """Accepted, and assigned within the wait the caller asked for."""
+
+    assignment: InstantAnswer | None = None
+
+
+class TrialAnswer(BaseModel):
+    """A trial activation taken (by the API, or the product's events webhook)."""
+
+    lead_id: str
+    status: Literal["activation_sent", "already_activated"]
+    status_url: str | None = None
 
 
 class QueuedAnswer(BaseModel):
@@ -86,6 +101,12 @@ def security_schemes() -> dict[str, dict[str, str]]:
         for header in p.signature_headers
     }
     schemes["bearer"] = {"type": "http", "scheme": "bearer", "description": "LEAD_ROUTER_API_TOKEN"}
+    schemes["product-events"] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Lead-Router-Signature",
+        "description": "sha256=<hex HMAC-SHA256 of the body with LEAD_ROUTER_PRODUCT_EVENTS_SECRET>",
+    }
     return schemes
 
 

@@ -127,6 +127,7 @@ def _table(result: Report) -> None:
         ("unowned (in review)", str(result.unowned)),
         ("escalated, by highest level", ", ".join(f"{k} {v}" for k, v in result.escalated.items())),
         ("reassigned", ", ".join(f"{k} {v}" for k, v in result.reassigned.items())),
+        ("rep feedback: corrected", ", ".join(f"{k} {v}" for k, v in result.corrections.items())),
         ("dead letters", str(result.dead_letters)),
         ("system delay: submit -> owner", _secs(result.time_to_assign_s)),
         ("human delay: owner -> first action", _secs(result.time_to_first_action_s)),

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # domain.lifecycle.FirstActionKind's values, spelled here so `--help` imports no model
 # (tests/starter/cli/test_cli.py keeps them in step)
-ActionName = Literal["first_touch", "meeting_booked", "disqualified"]
+ActionName = Literal["first_touch", "meeting_booked", "disqualified", "rejected", "misrouted"]
 
 
 def submit(
@@ -122,22 +122,42 @@ def act(
     lead: LeadArg,
     owner: Annotated[str, typer.Option("--owner", help="The owner taking the action.")],
     action: Annotated[ActionName, typer.Option(help="What the owner did.")] = "first_touch",
+    reason: Annotated[
+        str | None,
+        typer.Option(help="rejected, misrouted: a reason code of the rules' feedback_reasons."),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="rejected, misrouted: in your words.")] = None,
+    team: Annotated[str | None, typer.Option(help="misrouted: the team it belongs to.")] = None,
+    territory: Annotated[
+        str | None, typer.Option(help="misrouted: the territory it belongs to.")
+    ] = None,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
     database: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Record the owner's first action; refused (exit 1) unless they own the lead and it
-    is still open."""
-    from domain.lifecycle import FirstActionKind
-    from workflows.client import record_action
+    """Record the owner's first action, or their feedback: `rejected` closes the lead with
+    a reason, `misrouted` routes it again to --team or --territory. Refused (exit 1)
+    unless they own the lead and it is still open."""
+    from domain.lifecycle import FirstActionKind, Misroute
+    from domain.texts import describe_state
+    from workflows.client import record_action, report_misrouted
 
+    if action == "misrouted":
+        misroute = Misroute(
+            owner_id=owner, reason=reason or "", note=note, team=team, territory=territory
+        )
+        state = run_on_lead(
+            lead, address, namespace, lambda c, lead_id: report_misrouted(c, lead_id, misroute)
+        )
+        typer.echo("\n".join(describe_state(state)))
+        return
     kind = FirstActionKind(action)
     outcome = run_on_lead(
         lead,
         address,
         namespace,
-        lambda c, lead_id: record_action(c, lead_id, owner, kind),
+        lambda c, lead_id: record_action(c, lead_id, owner, kind, reason=reason, note=note),
         database,
         data_dir,
     )
@@ -234,6 +254,23 @@ def _erase(settings: Settings, lead_id: str, erased_by: str, email: str | None) 
         raise fail(f"Temporal: {exc.message}; nothing was erased") from None
 
 
+def trial_activated(
+    lead: LeadArg,
+    address: AddressOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Send the product's trial activation: the trial signup is routed to sales. Refused
+    (exit 1) unless the lead is an open trial signup."""
+    from workflows.client import NotATrial, activate_trial
+
+    try:
+        state = run_on_lead(lead, address, namespace, activate_trial)
+    except NotATrial as exc:
+        raise fail(f"refused: {exc}", 1) from None
+    typer.echo(f"trial activation sent to {state.lead_id}: it is routed to sales now")
+
+
 def register(app: typer.Typer) -> None:
     for command in (submit, status, act, reassign, erase):
         app.command()(command)
+    app.command("trial-activated")(trial_activated)

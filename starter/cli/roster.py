@@ -1,11 +1,10 @@
-"""`lead-router roster`, `owner away|back` and `import accounts`: the people leads go to,
+"""`lead-router roster` and `import accounts`: the people leads go to,
 and the CRM accounts that decide who owns a company."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +20,6 @@ from starter.cli.common import (
     fail,
     missing_sqlite_file,
     no_database,
-    open_database,
     report,
     rules_from,
     settings_for,
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from domain.models import Account
     from domain.rules import RoutingRules
 
-owner_app = typer.Typer(help="Change an owner's availability.", no_args_is_help=True)
 import_app = typer.Typer(help="Import CRM data into the app database.", no_args_is_help=True)
 
 
@@ -129,51 +126,6 @@ def roster_view(rules: RoutingRules, state: RosterState) -> dict[str, Any]:
     return {"rules_version": rules.version, "teams": teams}
 
 
-OwnerArg = Annotated[str, typer.Argument(metavar="ID", help="The owner's roster id.")]
-
-
-def _set_away(
-    owner_id: str, away: bool, rules: Path | None, database: str | None, data_dir: Path | None
-) -> None:
-    routing_rules = rules_from(rules)
-    settings = settings_for(database=database, data_dir=data_dir)
-    if routing_rules.member(owner_id) is None:
-        where = rules or settings.routing.rules_path
-        raise fail(f"no owner {owner_id!r} in the roster of {where}")
-    target = open_database(settings)
-
-    async def run() -> None:
-        await target.init()
-        try:
-            await target.roster.set_away(owner_id, away)
-        finally:
-            await target.close()
-
-    asyncio.run(run())
-    typer.echo(f"{owner_id} is now {'away' if away else 'back'}")
-
-
-def _availability(away: bool, doc: str) -> Callable[..., None]:
-    """`owner away` and `owner back`: the same options, one flag apart."""
-
-    def command(
-        owner_id: OwnerArg,
-        rules: RulesOpt = None,
-        database: DatabaseOpt = None,
-        data_dir: DataDirOpt = None,
-    ) -> None:
-        _set_away(owner_id, away, rules, database, data_dir)
-
-    command.__doc__ = doc
-    return command
-
-
-owner_app.command("away")(
-    _availability(True, "Mark an owner out of office: round-robin skips them until they are back.")
-)
-owner_app.command("back")(_availability(False, "Mark an owner available again."))
-
-
 @import_app.command("accounts")
 def import_accounts(
     file: Annotated[
@@ -256,5 +208,4 @@ async def _import(database: Database, file: Path, total: int) -> tuple[int, list
 
 def register(app: typer.Typer) -> None:
     app.command()(roster)
-    app.add_typer(owner_app, name="owner")
     app.add_typer(import_app, name="import")

@@ -20,7 +20,6 @@ from starter.console.rules_in_force import rules_or_problem
 from starter.dead_letters import CannotRetry, retry_dead_letter
 from starter.intake import Rejected
 from workflows.client import LeadClosed, reassign_lead, record_action
-from workflows.lead_routing import LeadRoutingWorkflow
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[SIGNED_IN])
 
@@ -79,8 +78,8 @@ async def availability(
                           f"{config.rules_path}", "pick a rep on the team page")  # fmt: skip
     away = form.get("away") == "true"
     change = await set_availability(
-        database, client, owner_id, away=away, reassign_open=form.get("reassign") == "on",
-        actor=form.viewer.user, workflow_type=LeadRoutingWorkflow.__name__, task_queue=config.task_queue,
+        database, rules, client, owner_id, away=away, reassign_open=form.get("reassign") == "on",
+        actor=form.viewer.user, task_queue=config.task_queue,
     )  # fmt: skip
     moved = f"; {len(change.moved)} open lead(s) handed on" if change.moved else ""
     return _back("/console/team", f"{owner_id} is now {'away' if away else 'back'}{moved}")

@@ -1,17 +1,15 @@
-"""A rep away or back, from the team page. One small function, so the owners service
-(`starter/owners.py`, `set_away(..., reassign_open=True)`, on another branch) can take
-its place at the merge without touching the pages."""
+"""A rep away or back, from the team page: the owners service (`starter/owners.py`) the
+CLI and the API use, with the console's viewer recorded as who did it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 from activities.database import Database
-from starter.console.queue import open_leads, visibility_query
-from workflows.client import mark_owner_unavailable
+from domain.rules import RoutingRules
+from starter.owners import set_away, set_back
 
 
 @dataclass(frozen=True)
@@ -23,30 +21,24 @@ class AvailabilityChange:
 
 async def set_availability(
     database: Database,
+    rules: RoutingRules,
     client: Client | None,
     owner_id: str,
     *,
     away: bool,
     reassign_open: bool,
     actor: str,
-    workflow_type: str,
     task_queue: str,
 ) -> AvailabilityChange:
     """Mark the rep away (round-robin skips them) or back; with `reassign_open`, each of
-    their open leads is told the owner is unavailable, with who did it as the reason, and
-    its workflow hands it on (the decision records the reason on the lead)."""
-    await database.roster.set_away(owner_id, away)
-    moved: list[str] = []
-    if away and reassign_open and client is not None:
-        query = visibility_query(
-            "open",
-            {"owner": owner_id, "status": "waiting_first_action"},
-            datetime.now(UTC),
-            workflow_type,
-            task_queue,
-        )
-        reason = f"{owner_id} set away by {actor} in the console"
-        for row in (await open_leads(client, query)).rows:
-            await mark_owner_unavailable(client, row.lead_id, owner_id, reason)
-            moved.append(row.lead_id)
-    return AvailabilityChange(owner_id, away, moved)
+    their open leads goes through the workflow's owner-unavailable path, the reason
+    naming who set them away in the console."""
+    by = f"{actor} in the console"
+    if not away:
+        await set_back(database, rules, owner_id, by=by, rules_where="the rules file")
+        return AvailabilityChange(owner_id, False, [])
+    summary = await set_away(
+        database, rules, owner_id, by=by, rules_where="the rules file",
+        reassign_open=reassign_open and client is not None, client=client, task_queue=task_queue,
+    )  # fmt: skip
+    return AvailabilityChange(owner_id, True, summary.reassigned)

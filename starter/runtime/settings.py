@@ -90,11 +90,19 @@ class ApiSettings(_Group):
     webhook_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_WEBHOOK_SECRET")
     hubspot_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_HUBSPOT_SECRET")
     typeform_secret: str | None = Field(None, validation_alias="LEAD_ROUTER_TYPEFORM_SECRET")
+    # the product's events (a trial activating), signed like the forms webhook
+    product_events_secret: str | None = Field(
+        None, validation_alias="LEAD_ROUTER_PRODUCT_EVENTS_SECRET"
+    )
     api_token: str | None = Field(None, validation_alias="LEAD_ROUTER_API_TOKEN")
     form_mappings: Path | None = Field(None, validation_alias="LEAD_ROUTER_FORM_MAPPINGS")
     public_url: str | None = Field(None, validation_alias="LEAD_ROUTER_PUBLIC_URL")
     rate_limit_per_minute: int = Field(600, validation_alias="LEAD_ROUTER_RATE_LIMIT_PER_MINUTE")
     dedupe_window_seconds: int = Field(600, validation_alias="LEAD_ROUTER_DEDUPE_WINDOW_SECONDS")
+    # the longest a webhook asked to wait (?wait=assignment, Prefer: wait=N) holds its caller
+    answer_wait_seconds: float = Field(
+        2.0, ge=0, le=10, validation_alias="LEAD_ROUTER_ANSWER_WAIT_SECONDS"
+    )
     # a request's headers and body must arrive within this; a slow or stalled sender is cut off
     request_timeout_seconds: float = Field(
         10.0, gt=0, validation_alias="LEAD_ROUTER_REQUEST_TIMEOUT_SECONDS"

@@ -32,12 +32,14 @@ def fact(i: int, **changes: Any) -> LeadFacts:
 
 
 def actioned(i: int, minutes: int, **changes: Any) -> LeadFacts:
-    return fact(
-        i, revision=3, status="actioned", first_action_at=T0 + timedelta(hours=i, minutes=minutes),
-        first_action_kind="first_touch", action_owner="a", time_to_first_action_ms=minutes * 60000,
-        business_time_to_first_action_ms=minutes * 60000, speed_to_lead_ms=minutes * 60000,
-        sla_met=minutes <= 15, **changes,
-    )  # fmt: skip
+    return fact(i, **{
+        "revision": 3, "status": "actioned",
+        "first_action_at": T0 + timedelta(hours=i, minutes=minutes),
+        "first_action_kind": "first_touch", "action_owner": "a",
+        "time_to_first_action_ms": minutes * 60000,
+        "business_time_to_first_action_ms": minutes * 60000,
+        "speed_to_lead_ms": minutes * 60000, "sla_met": minutes <= 15, **changes,
+    })  # fmt: skip
 
 
 async def test_writes_are_idempotent_and_a_later_revision_wins(database: Database) -> None:
@@ -67,7 +69,11 @@ async def test_the_report_is_exact_for_known_leads(database: Database) -> None:
     result = report(tallies, fairness(counts, {"mm": {"a": 1.0, "b": 1.0, "c": 2.0}}),
                     since=since, until=until, group_by=None)  # fmt: skip
     assert result.leads == 5 and result.assigned == 4 and result.unowned == 1
-    assert result.actioned == {"total": 3, "first_touch": 3, "meeting_booked": 0, "disqualified": 0}
+    assert result.actioned == {
+        "total": 3, "first_touch": 3, "meeting_booked": 0, "disqualified": 0, "rejected": 0,
+    }  # fmt: skip
+    assert result.corrections == {"total": 0, "misrouted": 0, "rejected": 0}
+    assert result.correction_rate == 0.0
     assert result.escalated == {"total": 1, "1": 0, "2": 0, "3": 0, "4": 1}
     assert result.reassigned == {"total": 2, "escalation": 1, "manual": 1, "owner_away": 0}
     assert result.time_to_assign_s.model_dump() == {"p50": 1.0, "p90": 1.0, "p95": 1.0, "max": 1.0}
@@ -78,8 +84,9 @@ async def test_the_report_is_exact_for_known_leads(database: Database) -> None:
     assert result.demo_within_5m_rate == 2 / 3  # leads 0, 1 of the demo requests 0, 1, 3
     assert result.reassignment_rate == 2 / 5 and result.account_match_rate == 1 / 5
     assert result.enrichment_coverage == {"size": 1.0, "industry": 1.0, "country": 0.0}
-    assert [(t.name, t.met) for t in result.targets][:3] == [
-        ("demo_within_5m", False), ("reassignment", False), ("account_match", False),
+    assert [(t.name, t.met) for t in result.targets][:4] == [
+        ("demo_within_5m", False), ("reassignment", False), ("correction", True),
+        ("account_match", False),
     ]  # fmt: skip
     (team,) = result.fairness
     assert [(m.id, m.leads, m.share, m.target) for m in team.members] == [
@@ -97,3 +104,23 @@ async def test_the_report_is_exact_for_known_leads(database: Database) -> None:
     assert by_team.model_dump(exclude={"by", "group_by", "fairness"}) == result.model_dump(
         exclude={"by", "group_by", "fairness"}
     )
+
+
+async def test_rep_feedback_counts_toward_the_correction_rate(database: Database) -> None:
+    misrouted_step = StepFact(step=1, kind="misrouted", at=T0 + timedelta(hours=3), owner="b", team="mm-west",
+                              method="round_robin", escalation_level=0)  # fmt: skip
+    await database.analytics.record([
+        actioned(0, 2),
+        actioned(1, 3, first_action_kind="rejected"),
+        actioned(2, 4, misroutes=1, steps=[*fact(2).steps, misrouted_step]),
+        actioned(3, 5, misroutes=2, first_action_kind="rejected"),  # counted once
+        fact(4),
+    ])  # fmt: skip
+    result = report(await database.analytics.tallies(T0, T0 + timedelta(days=1), None), [],
+                    since=T0, until=None, group_by=None)  # fmt: skip
+    assert result.corrections == {"total": 3, "misrouted": 2, "rejected": 2}
+    assert result.correction_rate == 3 / 5
+    assert result.actioned["rejected"] == 2
+    correction = next(t for t in result.targets if t.name == "correction")
+    assert (correction.target, correction.met) == ("< 3%", False)
+    assert [s.kind for s in await database.analytics.steps_of("lead-2")] == ["initial", "misrouted"]

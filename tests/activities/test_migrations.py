@@ -237,12 +237,15 @@ async def test_the_migrated_schema_is_what_the_tables_declare(dialect: str, tmp_
     assert await current(url) == HEAD
     assert await on(url, differences) == []
     # the baseline is exactly the schema before migrations; 0002 adds one indexed column,
-    # 0008 the email channel's two columns of the outbox
+    # 0008 the email channel's two columns of the outbox, 0009_ops the owners' away windows
     since = await on(url, lambda conn: differences_from(conn, BEFORE))
     assert sorted(_what(d) for d in since) == [
         "remove_column assignments.company_domain",
         "remove_column notifications.email_attempts",
         "remove_column notifications.email_status",
+        "remove_column owners.away_from",
+        "remove_column owners.away_set_by",
+        "remove_column owners.away_until",
         "remove_index ix_assignments_company_domain",
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from activities.database import Database
@@ -104,6 +105,29 @@ async def test_set_away_makes_round_robin_skip(database: Database, rules: Routin
         (await database.roster.assign(f"back-{i}", 0, plan_for(), rules)).owner for i in range(4)
     }
     assert "maya.lindqvist" in back
+
+
+async def test_an_away_window_starts_and_ends_by_itself(
+    database: Database, rules: RoutingRules
+) -> None:
+    now = datetime.now(UTC)
+    hour = timedelta(hours=1)
+    windows = {"maya.lindqvist": (now + hour, now + 2 * hour),  # not yet
+               "noah.fischer": (now - 2 * hour, now - hour),  # over: back by itself
+               "olga.lindqvist": (now - hour, now + hour)}  # fmt: skip
+    for owner, (start, until) in windows.items():
+        await database.roster.set_away(owner, True, start=start, until=until, by="ops.lead")
+    away = {o: s.away for o, s in (await database.roster.load_state()).owners.items()}
+    assert away == {"maya.lindqvist": False, "noah.fischer": False, "olga.lindqvist": True}
+    owners = {
+        (await database.roster.assign(f"lead-{i}", 0, plan_for(), rules)).owner for i in range(6)
+    }
+    assert owners == {"maya.lindqvist", "noah.fischer"}
+    # the assignments wrote the load back, never the availability: the windows hold
+    away = {o: s.away for o, s in (await database.roster.load_state()).owners.items()}
+    assert away == {"maya.lindqvist": False, "noah.fischer": False, "olga.lindqvist": True}
+    await database.roster.set_away("olga.lindqvist", False)
+    assert not (await database.roster.load_state()).owners["olga.lindqvist"].away
 
 
 async def test_an_away_preferred_owner_is_replaced(database: Database, rules: RoutingRules) -> None:

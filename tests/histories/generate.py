@@ -33,7 +33,13 @@ from activities.crm.salesforce_auth import SalesforceLogin
 from activities.crm.sync import CrmClient
 from activities.database import Database
 from activities.lead_activities import LeadActivities
-from domain.lifecycle import FirstAction, FirstActionKind, OwnerUnavailable, ReassignRequest
+from domain.lifecycle import (
+    FirstAction,
+    FirstActionKind,
+    Misroute,
+    OwnerUnavailable,
+    ReassignRequest,
+)
 from domain.models import Account
 from starter.devserver import server_flags
 from starter.replay.history import write_history
@@ -125,6 +131,42 @@ async def owner_away(lab: Lab) -> LeadHandle:
     )
     await lab.until(handle, lambda s: len(s.decisions) == 2)
     await act(lab, handle)
+    return handle
+
+
+async def misrouted(lab: Lab) -> LeadHandle:
+    """Rep feedback (patch rep-feedback): wrong territory, routed again to us-west."""
+    handle = await lab.submit(MM_EAST)
+    state = await lab.routed(handle)
+    assert state.owner is not None
+    await handle.execute_update(
+        LeadRoutingWorkflow.report_misrouted,
+        Misroute(owner_id=state.owner, reason="wrong_territory", note="HQ is in Seattle",
+                 territory="us-west"),
+    )  # fmt: skip
+    await act(lab, handle)
+    return handle
+
+
+async def instant_answer(lab: Lab) -> LeadHandle:
+    """The form's instant answer waited on the lead (update `routed`) as it was routed."""
+    handle = await lab.submit({**MM_EAST, "email": "asap@northwind.io"})
+    state = await handle.execute_update(LeadRoutingWorkflow.routed)
+    assert state.owner is not None
+    await act(lab, handle)
+    return handle
+
+
+async def rejected(lab: Lab) -> LeadHandle:
+    """Rep feedback: not a lead, closed with its reason code."""
+    handle = await lab.submit(MM_EAST)
+    state = await lab.routed(handle)
+    assert state.owner is not None
+    await handle.execute_update(
+        LeadRoutingWorkflow.record_first_action,
+        FirstAction(owner_id=state.owner, action=FirstActionKind.rejected, reason="not_a_lead",
+                    note="a student's research project"),
+    )  # fmt: skip
     return handle
 
 
@@ -292,6 +334,9 @@ PATHS: dict[str, tuple[Path_, Callable[[], str] | None]] = {
     "suppressed": (suppressed, None),
     "routing-health-alert": (routing_health, None),
     "qa-sample": (qa_sample, None),
+    "misrouted": (misrouted, None),
+    "rejected": (rejected, None),
+    "instant-answer": (instant_answer, None),
 }
 
 

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.lifecycle import FirstActionKind, LeadState, Outcome
+from domain.lifecycle import FirstActionKind, LeadState, Misroute, Outcome
 from starter.api.deps import AppDatabase, Client, Config
-from starter.api.errors import error, json_body, read_json, token_refusal
-from starter.api.schemas import QueuedAnswer, errors
+from starter.api.errors import error, json_body, on_lead, read_json, token_refusal
+from starter.api.schemas import QueuedAnswer, TrialAnswer, errors
 from starter.erasure import erased_note
-from workflows.client import LeadClosed, lead_status, reassign_lead, record_action
+from workflows.client import (
+    activate_trial,
+    lead_status,
+    reassign_lead,
+    record_action,
+    report_misrouted,
+)
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
 
 class ActionRequest(BaseModel):
     owner_id: str = Field(min_length=1)
-    action: Literal["first_touch", "meeting_booked", "disqualified", "reassign"]
+    action: Literal[
+        "first_touch", "meeting_booked", "disqualified", "reassign", "rejected", "misrouted"
+    ]
     to: str | None = None
-    reason: str | None = None
+    reason: str | None = Field(
+        None, description="reassign: why; rejected, misrouted: a reason code of the rules file"
+    )
+    note: str | None = Field(None, max_length=2000, description="rejected, misrouted: free text")
+    team: str | None = Field(None, description="misrouted: the team it belongs to")
+    territory: str | None = Field(None, description="misrouted: the territory it belongs to")
 
 
 def _json(model: BaseModel) -> Response:
@@ -79,8 +91,9 @@ async def act(
     client: Client,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """An owner's first action, or a reassignment. Bearer token: LEAD_ROUTER_API_TOKEN.
-    The token is checked before the body is read."""
+    """An owner's first action, a reassignment, or a rep's feedback (`rejected` closes
+    the lead with a reason code, `misrouted` routes it again to the `team` or `territory`
+    named). Bearer token: LEAD_ROUTER_API_TOKEN, checked before the body is read."""
     if (refused := token_refusal(config, authorization, "actions")) is not None:
         return refused
     action = await read_json(request, ActionRequest)
@@ -88,22 +101,46 @@ async def act(
         return action
     if (note := await erased_note(database, lead_id)) is not None:
         return error(410, note)
-    try:
-        connected = await client()
-        if action.action == "reassign":
-            if not action.to or not action.reason:
-                missing = "to" if not action.to else "reason"
-                return error(422, [{"field": missing, "message": "required for reassign"}])
-            return _json(await reassign_lead(connected, lead_id, action.to, action.reason))
-        kind = FirstActionKind(action.action)
-        return _json(await record_action(connected, lead_id, action.owner_id, kind))
-    except WorkflowUpdateFailedError as exc:
-        return error(409, getattr(exc.cause, "message", None) or str(exc.cause or exc))
-    except LeadClosed as exc:
-        return error(409, str(exc))
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND:
-            return error(404, f"no lead {lead_id}")
-        return error(503, f"Temporal: {exc.message}")
-    except ConnectionError as exc:
-        return error(503, str(exc))
+    return await on_lead(lead_id, _act(lead_id, action, client))
+
+
+async def _act(lead_id: str, action: ActionRequest, client: Client) -> Response:
+    connected = await client()
+    if action.action == "reassign":
+        if not action.to or not action.reason:
+            missing = "to" if not action.to else "reason"
+            return error(422, [{"field": missing, "message": "required for reassign"}])
+        return _json(await reassign_lead(connected, lead_id, action.to, action.reason))
+    if action.action == "misrouted":
+        misroute = Misroute(owner_id=action.owner_id, reason=action.reason or "",
+                            note=action.note, team=action.team, territory=action.territory)  # fmt: skip
+        return _json(await report_misrouted(connected, lead_id, misroute))
+    kind = FirstActionKind(action.action)
+    return _json(await record_action(connected, lead_id, action.owner_id, kind,
+                                     reason=action.reason, note=action.note))  # fmt: skip
+
+
+TRIAL_ANSWERS: dict[int | str, dict[str, Any]] = {
+    202: {"model": TrialAnswer, "description": "sent: the trial is routed to sales"},
+    **errors(401, 404, 409, 503),
+}
+
+
+@router.post("/{lead_id}/trial-activated", status_code=202, response_model=None,
+             responses=TRIAL_ANSWERS, openapi_extra={"security": [{"bearer": []}]})  # fmt: skip
+async def trial_activated(
+    lead_id: str, request: Request, client: Client, config: Config,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:  # fmt: skip
+    """The product says this trial signup activated: the lead is routed to sales (the
+    workflow's trial activation). 409 when the lead is not a trial signup or has ended."""
+    if (refused := token_refusal(config, authorization, "trial activations")) is not None:
+        return refused
+    url = f"{str(request.base_url).rstrip('/')}/leads/{lead_id}"
+
+    async def send() -> Response:
+        await activate_trial(await client(), lead_id)
+        answer = TrialAnswer(lead_id=lead_id, status="activation_sent", status_url=url)
+        return Response(answer.model_dump_json(), status_code=202, media_type="application/json")
+
+    return await on_lead(lead_id, send())

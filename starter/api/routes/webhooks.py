@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from domain.providers import PROVIDERS, Provider, SignatureError, SignedRequest
 from starter.api.config import ApiConfig
-from starter.api.deps import Config, Intake
+from starter.api.deps import Client, Config, Intake
 from starter.api.errors import error
-from starter.api.schemas import AcceptedAnswer, errors, provider_security
+from starter.api.schemas import AcceptedAnswer, WaitedAnswer, errors, provider_security
+from starter.instant_answer import RulesOnDisk, requested_wait, wait_for_assignment
 from starter.intake import Accepted, Rejected
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -55,24 +56,46 @@ def refused_signature(
     return None
 
 
+async def _waited(
+    request: Request, config: ApiConfig, client: Client, accepted: Accepted, seconds: float | None
+) -> JSONResponse | None:
+    """The instant answer when the caller asked to wait and the lead was assigned in
+    time; None for the usual answer."""
+    if seconds is None or accepted.status != "started":
+        return None
+    rules: RulesOnDisk = request.app.state.rules_on_disk
+    try:
+        answer = await wait_for_assignment(await client(), accepted.lead_id, seconds, rules)
+    except (ConnectionError, RuntimeError, OSError):
+        return None
+    if answer is None:
+        return None
+    body = {**_accepted(request, config, accepted), "assignment": answer.model_dump(mode="json")}
+    headers = {"preference-applied": f"wait={seconds:g}"}
+    return JSONResponse(body, status_code=200, headers=headers)
+
+
 def _answer(request: Request, config: ApiConfig, accepted: Accepted) -> JSONResponse:
+    return JSONResponse(
+        _accepted(request, config, accepted), status_code=200 if accepted.duplicate else 202
+    )
+
+
+def _accepted(request: Request, config: ApiConfig, accepted: Accepted) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
     ui = (
         f"{config.ui_url.rstrip('/')}/namespaces/{config.namespace}/workflows/{accepted.workflow_id}"
         if config.ui_url
         else None
     )
-    return JSONResponse(
-        {
-            "lead_id": accepted.lead_id,
-            "workflow_id": accepted.workflow_id,
-            "status": accepted.status,
-            "duplicate": accepted.duplicate,
-            "status_url": f"{base}/leads/{accepted.lead_id}",
-            "temporal_ui_url": ui,
-        },
-        status_code=200 if accepted.duplicate else 202,
-    )
+    return {
+        "lead_id": accepted.lead_id,
+        "workflow_id": accepted.workflow_id,
+        "status": accepted.status,
+        "duplicate": accepted.duplicate,
+        "status_url": f"{base}/leads/{accepted.lead_id}",
+        "temporal_ui_url": ui,
+    }
 
 
 def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
@@ -80,10 +103,14 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         request: Request,
         config: Config,
         intake: Intake,
+        client: Client,
         idempotency_key: Annotated[str | None, Header()] = None,
+        wait: Annotated[Literal["assignment"] | None, Query(description=WAIT)] = None,
+        prefer: Annotated[str | None, Header(description=PREFER)] = None,
     ) -> Response:
         """Check the provider is configured, read the body, check its signature (unless
-        insecure), accept it."""
+        insecure), accept it; with `?wait=assignment` (or `Prefer: wait=N`) answer with
+        the assignment once made, within LEAD_ROUTER_ANSWER_WAIT_SECONDS."""
         if not config.insecure and not config.secret_for(provider):
             return error(
                 404, f"the {provider.name} webhook is not configured: set {provider.secret_env}"
@@ -98,7 +125,9 @@ def _endpoint(provider: Provider) -> Callable[..., Awaitable[Response]]:
         except Rejected as exc:
             problems = [{"field": f, "message": m} for f, m in exc.problems]
             return error(422, problems, dead_letter_id=exc.dead_letter_id)
-        return _answer(request, config, accepted)
+        seconds = requested_wait(wait, prefer, config.answer_wait)
+        waited = await _waited(request, config, client, accepted, seconds)
+        return waited or _answer(request, config, accepted)
 
     return take
 
@@ -113,8 +142,17 @@ def _documented(provider: Provider) -> dict[str, Any]:
     }
 
 
+WAIT = (
+    "`assignment`: answer once the lead is assigned (200 with `assignment`), within "
+    "LEAD_ROUTER_ANSWER_WAIT_SECONDS (default 2); past it, the usual 202"
+)
+PREFER = "RFC 7240 `wait=N`: as ?wait=assignment, waiting N seconds at most (never past the bound)"
 ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"model": AcceptedAnswer, "description": "a repeat of a delivery already taken"},
+    200: {
+        "model": WaitedAnswer,
+        "description": "the instant answer (asked with ?wait=assignment), or a repeat of a "
+        "delivery already taken",
+    },
     202: {"model": AcceptedAnswer, "description": "accepted: its workflow started (or queued)"},
     **errors(400, 401, 404, 413, 415, 422, 429),
 }

@@ -146,3 +146,25 @@ async def test_the_bearer_scheme_is_case_insensitive(api: ApiFactory) -> None:
     response = await act(app, state["lead_id"], touch, {"authorization": f"bearer {API_TOKEN}"})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "actioned"
+
+
+async def test_rep_feedback_misrouted_and_rejected(api: ApiFactory) -> None:
+    app = await api()
+    state = await routed_lead(app)
+    lead_id, owner = state["lead_id"], state["owner"]
+    no_reason = await act(app, lead_id, {"owner_id": owner, "action": "misrouted",
+                                         "territory": "us-west"})  # fmt: skip
+    assert no_reason.status_code == 409 and "no reason: give one of" in no_reason.json()["detail"]
+    moved = await act(app, lead_id, {"owner_id": owner, "action": "misrouted",
+                                     "reason": "wrong_territory", "territory": "us-west",
+                                     "note": "based in Portland"})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    now = moved.json()
+    assert now["team"] == "mm-us-west" and now["owner"] not in (None, owner)
+    assert now["decisions"][-1]["kind"] == "misrouted"
+
+    closed = await act(app, lead_id, {"owner_id": now["owner"], "action": "rejected",
+                                      "reason": "duplicate", "note": "same as lead-42"})  # fmt: skip
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["action"], closed.json()["reason"]) == ("rejected", "duplicate")
+    assert (await app.lead(lead_id)).json()["first_action_reason"] == "duplicate"

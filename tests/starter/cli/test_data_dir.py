@@ -128,7 +128,8 @@ USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "imp
                  # the lead's key (what the worker answers is sealed with it), its erasure
                  "status", "act", "reassign", "history export", "erase", "qa-sample"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export", "erase",
-                 "dead-letters retry", "worker", "api", "analytics backfill"}  # fmt: skip
+                 "dead-letters retry", "worker", "api", "analytics backfill",
+                 "trial-activated", "owner away"}  # fmt: skip
 
 
 def test_every_command_takes_the_same_options_where_it_uses_them() -> None:

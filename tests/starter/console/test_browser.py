@@ -119,7 +119,7 @@ async def test_a_rep_away_hands_their_open_lead_on(console: Console, page: Page)
     moved = await app.until(state["lead_id"], lambda s: s.get("owner") not in (None, owner))
     assert moved["owner"] in MM_US_EAST - {owner}
     reasons = [r for d in moved["decisions"] for r in d["reasons"]]
-    assert any("set away by rita.revops in the console" in r for r in reasons), reasons
+    assert any("marked by rita.revops in the console" in r for r in reasons), reasons
 
     await rep.get_by_role("button", name=f"Mark {owner} back").click()
     await expect(rep.locator(".availability")).to_have_text("available")
