@@ -35,6 +35,7 @@ from starter.runtime.settings import DEFAULT_RULES, SAMPLE_COMPANIES
 from worker import build_worker
 from workflows.client import LeadHandle, lead_status, start_lead
 
+SKIP_PAST = timedelta(milliseconds=5)  # past a deadline, well short of the next step
 ALWAYS_OPEN = {"timezone": "UTC", "start": "00:00", "end": "24:00",
                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}  # fmt: skip
 
@@ -111,8 +112,11 @@ class Lab:
         """Skip past the current SLA deadline and wait for the next decision."""
         assert state.sla_due_at is not None, state
         decisions = len(state.decisions)
-        now = state.decisions[-1].at
-        await self.env.fast_forward(handle, state.sla_due_at - now + timedelta(seconds=1))  # type: ignore[attr-defined]
+        # to just past the deadline on the workflow's own clock: a skip that ends later
+        # can run on into the next owner's SLA timer once the escalation is idle (seen on
+        # a loaded box: the escalated owner's SLA lapsed before they could act)
+        now = await self.env.get_current_time(handle)
+        await self.env.fast_forward(handle, max(state.sla_due_at - now, timedelta(0)) + SKIP_PAST)  # type: ignore[attr-defined]
         return await self.until(handle, lambda s: len(s.decisions) > decisions)
 
 
