@@ -215,6 +215,8 @@ _PARSERS: dict[str, Callable[[object], object]] = {
 def resolve_lead_id(email_or_id: str, id_key: str) -> str:
     """A lead id from an email (hashed the same way as at intake) or an id as given."""
     text = email_or_id.strip()
+    if not text:
+        raise ValueError("empty: give the lead's email or its id (lead-...)")
     if "@" not in text:
         return text
     try:

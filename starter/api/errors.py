@@ -74,6 +74,8 @@ async def on_lead(lead_id: str, job: Awaitable[Response]) -> Response:
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             return error(404, f"no lead {lead_id}")
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:  # an id Temporal cannot take
+            return error(422, [{"field": "lead_id", "message": exc.message}])
         return error(503, f"Temporal: {exc.message}")
     except ConnectionError as exc:
         return error(503, str(exc))

@@ -11,7 +11,11 @@ import temporalio.bridge.worker
 from temporalio import workflow
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
-from temporalio.converter import DataConverter, StorageDriverStoreContext
+from temporalio.converter import (
+    DataConverter,
+    StorageDriverStoreContext,
+    WorkflowSerializationContext,
+)
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -25,14 +29,18 @@ class _ContextFreeInstance(WorkflowInstance):
     For every payload of every activation and completion (three passes each way) the
     SDK asks the workflow, inside the sandbox, for a serialization context and a storage
     context; each ask compiles and runs code in the sandbox, and an activity's context
-    builds a new data converter. Our converter (pydantic JSON, optionally AES-GCM) does
-    not read the context, so we answer "no context": the same bytes, checked in
-    tests/workflows/test_runner.py. Storage contexts are pure functions of the workflow's
-    state, which only changes in `activate`: kept between activations, cleared in it."""
+    builds a new data converter. Our converter reads one thing of the context, the
+    workflow id (a lead's payloads are sealed with the lead's own key,
+    starter/runtime/lead_codec.py), and the id is the same for every payload of the
+    workflow and its activities: we answer the workflow's context, built once, outside
+    the sandbox (tests/workflows/test_runner.py). Storage contexts are pure functions of
+    the workflow's state, which only changes in `activate`: kept between activations,
+    cleared in it."""
 
     def __init__(self, inner: WorkflowInstance) -> None:
         self._inner = inner
         self._stores: dict[CommandInfo | None, StorageDriverStoreContext] = {}
+        self._context: WorkflowSerializationContext | None = None
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
         self._stores.clear()
@@ -41,8 +49,15 @@ class _ContextFreeInstance(WorkflowInstance):
         finally:
             self._stores.clear()
 
-    def get_serialization_context(self, command_info: CommandInfo | None) -> None:
-        return None
+    def get_serialization_context(
+        self, command_info: CommandInfo | None
+    ) -> WorkflowSerializationContext:
+        if self._context is None:
+            info = self._inner.get_info()
+            self._context = WorkflowSerializationContext(
+                namespace=info.namespace, workflow_id=info.workflow_id
+            )
+        return self._context
 
     def get_external_store_context(
         self, command_info: CommandInfo | None

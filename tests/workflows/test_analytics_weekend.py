@@ -153,7 +153,7 @@ async def test_every_figure_across_a_weekend(lab: LabFactory, api: ApiFactory) -
     figures = report.model_dump(mode="json")
     assert (figures["leads"], figures["assigned"], figures["unowned"]) == (3, 3, 0)
     assert figures["actioned"] == {"total": 2, "first_touch": 1, "meeting_booked": 1,
-                                   "disqualified": 0}  # fmt: skip
+                                   "disqualified": 0, "rejected": 0}  # fmt: skip
     assert figures["escalated"] == {"total": 1, "1": 1, "2": 0, "3": 0, "4": 0}
     assert figures["reassigned"] == {"total": 1, "escalation": 1, "manual": 0, "owner_away": 0}
     assert figures["time_to_assign_s"] == {
@@ -177,6 +177,8 @@ async def test_every_figure_across_a_weekend(lab: LabFactory, api: ApiFactory) -
     assert figures["account_match_rate"] == 0.0 and figures["owner_assignment_rate"] == 1.0
     assert figures["enrichment_coverage"] == {"size": 1.0, "industry": 1.0, "country": 1.0}
     assert figures["dead_letters"] == 0
+    assert figures["corrections"] == {"total": 0, "misrouted": 0, "rejected": 0}
+    assert figures["correction_rate"] == 0.0  # no rep said a lead was not theirs
 
     round_robin: dict[str, int] = {}
     for lead in (a.id, b.id, c.id):

@@ -1,6 +1,9 @@
-"""The worker's sandbox answers "no serialization context" (starter.runtime.runner.LeadSandbox):
-safe only while our data converter ignores the context. These tests fail if it starts to.
-And without a codec the SDK's payload passes are skipped, with one the passes still run."""
+"""The worker's sandbox answers the workflow's serialization context for every payload,
+an activity's too (starter.runtime.runner.LeadSandbox): safe while our converters read
+nothing of the context but the workflow id. The codec-keys converter ignores it (these
+tests), the lead codec keys on the workflow id (tests/starter/api/test_erasure.py: an
+activity's input is sealed with the lead's key). And without a codec the SDK's payload
+passes are skipped, with one the passes still run."""
 
 from __future__ import annotations
 

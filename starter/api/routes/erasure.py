@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.intake import resolve_lead_id
 from starter.api.deps import AppDatabase, Client, Config
@@ -51,8 +51,12 @@ async def erase(
     email = lead.strip().lower() if "@" in lead else None
     try:
         erasure = await erase_lead(await client(), database, lead_id, f"api:{by or '-'}", email)
-    except (RPCError, ConnectionError) as exc:
-        return error(503, f"Temporal: {getattr(exc, 'message', exc)}; nothing was erased")
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:  # an id Temporal cannot take
+            return error(422, [{"field": "lead", "message": f"{exc.message}; nothing was erased"}])
+        return error(503, f"Temporal: {exc.message}; nothing was erased")
+    except ConnectionError as exc:
+        return error(503, f"Temporal: {exc}; nothing was erased")
     answer = ErasureAnswer(
         **erasure.model_dump(exclude={"id", "erased_at"}),
         erased_at=erasure.erased_at.isoformat(),

@@ -122,7 +122,7 @@ async def _act(lead_id: str, action: ActionRequest, client: Client) -> Response:
 
 TRIAL_ANSWERS: dict[int | str, dict[str, Any]] = {
     202: {"model": TrialAnswer, "description": "sent: the trial is routed to sales"},
-    **errors(401, 404, 409, 503),
+    **errors(401, 404, 409, 422, 503),
 }
 
 

@@ -76,7 +76,7 @@ def activity_events(history: dict[str, Any], activity: str) -> list[dict[str, An
 def test_the_corpus_has_a_history_for_every_path() -> None:
     names = {f.name.removesuffix(".json.gz") for f in FILES}
     assert names >= PATHS_OF_THE_WORKFLOW
-    assert sum(f.stat().st_size for f in FILES) < 400_000
+    assert sum(f.stat().st_size for f in FILES) < 500_000  # 30 paths, ~16 KB each
 
 
 def test_the_crm_histories_write_each_owner_behind_the_patch() -> None:
