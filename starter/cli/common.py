@@ -245,3 +245,13 @@ def run_client(
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         raise fail(f"refused: {getattr(cause, 'message', None) or cause or exc}", 1) from None
+    except KeyError as exc:  # the payload converter's "Unknown payload encoding"
+        from starter.runtime.lead_codec import LEAD_SEALED_HINT
+
+        if LEAD_SEALED_HINT[0] not in str(exc):
+            raise
+        raise fail(
+            f"what the worker answered is sealed with the lead's own key, kept in the app "
+            f"database, and there is none at {settings.database.url}: run with the data "
+            "dir `lead-router up` uses (--data-dir) or --database"
+        ) from None

@@ -93,7 +93,7 @@ def up(tmp_path: Path) -> Iterator[Up]:
 
 def _status(up: Up, email: str) -> dict[str, object]:
     for _ in range(100):
-        result = up.cli("status", email, "--json")
+        result = up.cli("status", email, "--json", "--data-dir", str(up.data_dir))
         assert result.returncode == 0, result.stderr
         state: dict[str, object] = json.loads(result.stdout)
         if state["status"] != "routing":
@@ -122,9 +122,20 @@ def test_up_submit_act_restart_and_find_every_lead(up: Up) -> None:
     assert before["new@sakura-systems.jp"]["status"] == "onboarding"
 
     owner = str(before["ops@northwind.io"]["owner"])
-    refused = up.cli("act", "ops@northwind.io", "--owner", "someone.else")
+    refused = up.cli(
+        "act", "ops@northwind.io", "--owner", "someone.else", "--data-dir", str(up.data_dir)
+    )
     assert refused.returncode == 1 and "not the current owner" in refused.stderr
-    acted = up.cli("act", "ops@northwind.io", "--owner", owner, "--action", "meeting_booked")
+    acted = up.cli(
+        "act",
+        "ops@northwind.io",
+        "--owner",
+        owner,
+        "--action",
+        "meeting_booked",
+        "--data-dir",
+        str(up.data_dir),
+    )
     assert acted.returncode == 0, acted.stderr
     assert json.loads(acted.stdout)["status"] == "actioned"
 
@@ -151,7 +162,16 @@ def test_demo_restarted_leaves_an_actioned_lead_actioned(up: Up) -> None:
     assert "waiting_first_action" in row
     before = _status(up, "cfo@ledgerly.com")
     owner = str(before["owner"])
-    acted = up.cli("act", "cfo@ledgerly.com", "--owner", owner, "--action", "meeting_booked")
+    acted = up.cli(
+        "act",
+        "cfo@ledgerly.com",
+        "--owner",
+        owner,
+        "--action",
+        "meeting_booked",
+        "--data-dir",
+        str(up.data_dir),
+    )
     assert acted.returncode == 0, acted.stderr
     roster = up.cli_local("--data-dir", str(up.data_dir), "roster", "--json")
     loads = {m["id"]: m["open_leads"] for t in json.loads(roster.stdout)["teams"]
@@ -167,7 +187,7 @@ def test_demo_restarted_leaves_an_actioned_lead_actioned(up: Up) -> None:
     assert (after["status"], after["owner"], after["first_action"]) == (
         "actioned", owner, "meeting_booked")  # fmt: skip
     assert after["resubmissions"] == [] and len(after["decisions"]) == len(before["decisions"])
-    closed = up.cli("act", "cfo@ledgerly.com", "--owner", owner)
+    closed = up.cli("act", "cfo@ledgerly.com", "--owner", owner, "--data-dir", str(up.data_dir))
     assert closed.returncode == 1
     assert f"refused: already actioned by {owner} on " in closed.stderr
     assert "UTC (meeting_booked)" in closed.stderr
