@@ -124,9 +124,14 @@ def parse_annual_revenue(value: object) -> int:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if type(value) is str:  # the common case, first: ASCII needs no cleaning
+        text = value.strip()
+        if not text.isascii():
+            text = clean_text(text)
+    elif isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"must be text, got {type(value).__name__}")
-    text = clean_text(str(value).strip())
+    else:
+        text = clean_text(str(value).strip())
     if len(text) > _MAX_TEXT:
         raise ValueError(f"is longer than {_MAX_TEXT} characters")
     return text
