@@ -148,8 +148,9 @@ def act(
             owner_id=owner, reason=reason or "", note=note, team=team, territory=territory
         )
         state = run_on_lead(
-            lead, address, namespace, lambda c, lead_id: report_misrouted(c, lead_id, misroute)
-        )
+            lead, address, namespace, lambda c, lead_id: report_misrouted(c, lead_id, misroute),
+            database, data_dir,
+        )  # fmt: skip
         typer.echo("\n".join(describe_state(state)))
         return
     kind = FirstActionKind(action)
@@ -258,13 +259,15 @@ def trial_activated(
     lead: LeadArg,
     address: AddressOpt = None,
     namespace: NamespaceOpt = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
     """Send the product's trial activation: the trial signup is routed to sales. Refused
     (exit 1) unless the lead is an open trial signup."""
     from workflows.client import NotATrial, activate_trial
 
     try:
-        state = run_on_lead(lead, address, namespace, activate_trial)
+        state = run_on_lead(lead, address, namespace, activate_trial, database, data_dir)
     except NotATrial as exc:
         raise fail(f"refused: {exc}", 1) from None
     typer.echo(f"trial activation sent to {state.lead_id}: it is routed to sales now")

@@ -149,6 +149,16 @@ def test_up_submit_act_restart_and_find_every_lead(up: Up) -> None:
         else:
             for key in ("status", "owner", "team", "sla_due_at", "escalation_level"):
                 assert after[key] == before[email][key], (email, key)
+    # the trial activates: the command reads the lead's state, sealed with its key
+    data_dir = ("--data-dir", str(up.data_dir))
+    activated = up.cli("trial-activated", "new@sakura-systems.jp", *data_dir)
+    assert activated.returncode == 0, activated.stderr
+    routed = _status(up, "new@sakura-systems.jp")
+    deadline = time.monotonic() + 30
+    while routed["status"] == "onboarding" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        routed = _status(up, "new@sakura-systems.jp")
+    assert routed["status"] == "waiting_first_action" and routed["owner"], routed
     assert up.stop() == 0
 
 

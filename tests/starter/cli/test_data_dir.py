@@ -126,7 +126,7 @@ USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "imp
                  "db current", "up", "worker", "api", "report",
                  "analytics backfill",
                  # the lead's key (what the worker answers is sealed with it), its erasure
-                 "status", "act", "reassign", "history export", "erase", "qa-sample"}  # fmt: skip
+                 "status", "act", "reassign", "history export", "erase", "qa-sample", "trial-activated"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export", "erase",
                  "dead-letters retry", "worker", "api", "analytics backfill",
                  "trial-activated", "owner away"}  # fmt: skip
