@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from temporalio.worker._command_aware_visitor import CommandInfo
 
 
-class _ContextFreeInstance(WorkflowInstance):
+class _OneContextInstance(WorkflowInstance):
     """A sandboxed lead, minus a cost our data converter never needed.
 
     For every payload of every activation and completion (three passes each way) the
@@ -78,10 +78,10 @@ class _ContextFreeInstance(WorkflowInstance):
 
 class LeadSandbox(SandboxedWorkflowRunner):
     """The SDK's sandbox, with every already-imported module passed through and
-    context-free payload conversion (see `_ContextFreeInstance`)."""
+    one serialization context per workflow (see `_OneContextInstance`)."""
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _ContextFreeInstance(super().create_instance(det))
+        return _OneContextInstance(super().create_instance(det))
 
 
 # The sandbox still guards determinism (no I/O, clock or randomness from workflow code),

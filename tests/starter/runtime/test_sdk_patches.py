@@ -15,7 +15,7 @@ import temporalio.worker._command_aware_visitor
 from temporalio.worker import WorkflowInstance
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from starter.runtime.runner import _ContextFreeInstance
+from starter.runtime.runner import _OneContextInstance
 
 PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 ADVICE = (
@@ -55,8 +55,8 @@ def test_the_payload_passes_we_skip_are_where_we_skip_them() -> None:
 
 def test_the_workflow_instance_we_wrap_has_the_methods_we_answer() -> None:
     abstract = set(WorkflowInstance.__abstractmethods__)
-    assert abstract <= set(vars(_ContextFreeInstance)), (
-        f"WorkflowInstance now needs {sorted(abstract - set(vars(_ContextFreeInstance)))}; "
+    assert abstract <= set(vars(_OneContextInstance)), (
+        f"WorkflowInstance now needs {sorted(abstract - set(vars(_OneContextInstance)))}; "
         + ADVICE
     )
     for name in ("get_serialization_context", "get_external_store_context"):
