@@ -56,8 +56,7 @@ def test_the_payload_passes_we_skip_are_where_we_skip_them() -> None:
 def test_the_workflow_instance_we_wrap_has_the_methods_we_answer() -> None:
     abstract = set(WorkflowInstance.__abstractmethods__)
     assert abstract <= set(vars(_OneContextInstance)), (
-        f"WorkflowInstance now needs {sorted(abstract - set(vars(_OneContextInstance)))}; "
-        + ADVICE
+        f"WorkflowInstance now needs {sorted(abstract - set(vars(_OneContextInstance)))}; " + ADVICE
     )
     for name in ("get_serialization_context", "get_external_store_context"):
         assert _parameters(getattr(WorkflowInstance, name)) == ["self", "command_info"], (
