@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError
 
 from activities.database import Database
@@ -27,6 +32,7 @@ from domain.intake import parse_submission
 from domain.lifecycle import FirstAction, LeadState
 from domain.models import Lead
 from starter.devserver import DevServer, free_port
+from starter.replay.history import event_name, fetch_history, write_history
 from starter.runtime.settings import DEFAULT_RULES
 from workflows.client import lead_status, start_lead
 from workflows.lead_routing import LeadRoutingWorkflow
@@ -127,12 +133,26 @@ async def submit(client: Client, task_queue: str, count: int, tag: str) -> list[
     return ids
 
 
+async def evidence(client: Client, lead_id: str, failure: Exception, keep: Path | None) -> str:
+    """What a failed query leaves to read: the lead's history (kept under `keep`) and its
+    events in one line, so that a CI log alone shows where a replay went wrong."""
+    history = await fetch_history(client, lead_id)
+    if keep is not None:
+        write_history(history, keep / f"{lead_id}.json")
+    events = " ".join(f"{e.event_id}:{event_name(e.event_type)}" for e in history.events)
+    return f"query on {lead_id} failed: {failure}; history kept in {keep}; events: {events}"
+
+
 async def drive_to_the_end(
-    client: Client, lead_ids: list[str], timeout: float = 300.0, act_every: int = 3
+    client: Client,
+    lead_ids: list[str],
+    timeout: float = 300.0,
+    act_every: int = 3,
+    keep: Path | None = None,
 ) -> dict[str, LeadState]:
     """Every third lead's owner acts once it has one, trials get activated, and the rest
     escalate to review. Returns the last state seen of each lead; raises if one never
-    gets there."""
+    gets there, or if a query fails (with the lead's history, kept under `keep`)."""
     deadline = time.monotonic() + timeout
     last: dict[str, LeadState] = {}
     acts = {lead_id for n, lead_id in enumerate(lead_ids) if n % act_every == 0}
@@ -144,11 +164,16 @@ async def drive_to_the_end(
                 state = await lead_status(client, lead_id)
             except RPCError:
                 return False  # the server may be restarting: look again next round
+            except WorkflowQueryFailedError as failed:
+                raise AssertionError(await evidence(client, lead_id, failed, keep)) from failed
             last[lead_id] = state
             if state.status.value in TERMINAL:
                 return True
             handle = client.get_workflow_handle(lead_id)
-            with contextlib.suppress(WorkflowUpdateFailedError, RPCError):
+            # refused, or no answer in time (a dead worker's task waits out its timeout):
+            # the next round reads the lead again and acts again if it must
+            quiet = (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError)
+            with contextlib.suppress(*quiet):
                 if state.status.value == "onboarding":
                     await handle.signal(LeadRoutingWorkflow.trial_activated)
                 elif lead_id in acts and state.owner:
@@ -203,6 +228,27 @@ async def audit(database: Path, states: dict[str, LeadState]) -> dict[str, Any]:
         "ledger_mismatch": mismatched,
         "open_lead_counts_match": loads == held,
     }
+
+
+async def assert_replays(client: Client, lead_ids: list[str], database: Path, keep: Path) -> None:
+    """Every history written under the fault replays on today's code: a worker that
+    picks a lead up later (or a query on it) must not meet a nondeterminism error."""
+    from starter.replay.replayer import replay_files
+
+    keep.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for lead_id in lead_ids:
+        paths.append(keep / f"{lead_id}.json")
+        write_history(await fetch_history(client, lead_id), paths[-1])
+    store = await Database(database).init()
+    try:
+        outcomes = await replay_files(paths, database=store, processes=1)
+    finally:
+        await store.close()
+    failed = [outcome.line() for outcome in outcomes if outcome.error]
+    assert not failed, f"{len(failed)} of {len(paths)} histories do not replay:\n" + "\n".join(
+        failed[:5]
+    )
 
 
 def report(name: str, counts: dict[str, Any]) -> None:

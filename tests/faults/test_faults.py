@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Cluster, audit, drive_to_the_end, report, submit
+from tests.faults.harness import (
+    Cluster,
+    assert_replays,
+    audit,
+    drive_to_the_end,
+    report,
+    submit,
+)
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(900)]
 
@@ -30,8 +37,9 @@ async def test_worker_killed_with_200_leads_in_flight(tmp_path: Path) -> None:
         await asyncio.sleep(4)  # some in activities, some on SLA timers, some escalating
         cluster.kill(first)
         cluster.start_worker()
-        states = await drive_to_the_end(client, ids)
+        states = await drive_to_the_end(client, ids, keep=tmp_path)
         counts = await audit(cluster.database, states)
+        await assert_replays(client, ids, cluster.database, tmp_path / "histories")
     finally:
         cluster.stop_all()
     report("worker SIGKILL", counts)
@@ -49,8 +57,9 @@ async def test_server_restarted_on_its_data_file_mid_run(tmp_path: Path) -> None
         cluster.stop_server()
         await asyncio.sleep(2)
         client = await cluster.start_server()  # same data file, same port
-        states = await drive_to_the_end(client, ids)
+        states = await drive_to_the_end(client, ids, keep=tmp_path)
         counts = await audit(cluster.database, states)
+        await assert_replays(client, ids, cluster.database, tmp_path / "histories")
     finally:
         cluster.stop_all()
     report("server restart", counts)
@@ -66,8 +75,9 @@ async def test_two_workers_one_killed_the_other_finishes(tmp_path: Path) -> None
         ids = await submit(client, cluster.task_queue, 100, uuid.uuid4().hex[:6])
         await asyncio.sleep(3)
         cluster.kill(doomed)
-        states = await drive_to_the_end(client, ids)
+        states = await drive_to_the_end(client, ids, keep=tmp_path)
         counts = await audit(cluster.database, states)
+        await assert_replays(client, ids, cluster.database, tmp_path / "histories")
     finally:
         cluster.stop_all()
     report("two workers, one killed", counts)
