@@ -53,6 +53,16 @@ class NumberRange:
             return False
         return not (value > self.high or (self.high_open and value == self.high))
 
+    def covers(self, other: NumberRange) -> bool:
+        """Every value `other` holds, this range holds too."""
+        low = self.low < other.low or (
+            self.low == other.low and (not self.low_open or other.low_open)
+        )
+        high = self.high > other.high or (
+            self.high == other.high and (not self.high_open or other.high_open)
+        )
+        return low and high
+
     def __repr__(self) -> str:
         return f"NumberRange({self.spec!r})"
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from domain.conditions import CLOSED, Condition
 from domain.crm import check_identities
 from domain.geo import COUNTRY_CODES
+from domain.matchers import NumberRange
 from domain.models import Lead
 from domain.rules import (
     TEMPLATE_FIELDS,
@@ -27,7 +28,7 @@ from domain.rules import (
     parse_duration,
 )
 from domain.rules_lines import KeyLines
-from domain.score import YES_OR_NO, PointsTable
+from domain.score import RANGE_FACTS, YES_OR_NO, PointsTable
 
 
 def _loc(loc: tuple[int | str, ...], data: Any = None) -> str:
@@ -284,8 +285,32 @@ def _check_score_use(
     return _unknown("score band", cond.score_band or [], sorted(bands), f"{where}.score_band")
 
 
-def window_warnings(rules: RoutingRules, now: datetime) -> list[str]:
-    """Time-boxed rules that are over or not yet on at `now` (valid, but worth a look)."""
+def policy_warnings(rules: RoutingRules, now: datetime) -> list[str]:
+    """What is valid but likely not meant: time-boxed rules that are over or not yet on at
+    `now`, and score or fit ranges that can never count."""
+    return _window_warnings(rules, now) + _shadowed_ranges(rules)
+
+
+def _shadowed_ranges(rules: RoutingRules) -> list[str]:
+    """The first range of a fact that matches counts: a range after one that holds every
+    value it does never counts (`{">=100": 15, ">=1000": 30}` gives 1,000+ only 15)."""
+    warnings = []
+    for section in ("score", "fit"):
+        table = getattr(rules, section)
+        for fact, points in (table.points if table else {}).items():
+            ranges = [NumberRange(spec) for spec in points] if fact in RANGE_FACTS else []
+            for n, later in enumerate(ranges):
+                earlier = next((r for r in ranges[:n] if r.covers(later)), None)
+                if earlier is not None:
+                    warnings.append(
+                        f"{section}.points.{fact}: {later.spec!r} never counts: {earlier.spec!r}"
+                        " comes first and holds every value it does (the first range that"
+                        " matches counts: put the narrower range first)"
+                    )
+    return warnings
+
+
+def _window_warnings(rules: RoutingRules, now: datetime) -> list[str]:
     warnings = []
     for i, rule in enumerate(rules.rules):
         start, end = rule.window(rules.default_hours.timezone)

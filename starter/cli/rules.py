@@ -106,10 +106,10 @@ def rules_check(
     ] = None,
 ) -> None:
     """Validate a rules file and print its version, or every problem with its key."""
-    from domain.rules_check import window_warnings
+    from domain.rules_check import policy_warnings
 
     routing_rules = rules_from(file)
-    for warning in window_warnings(routing_rules, datetime.now(UTC)):
+    for warning in policy_warnings(routing_rules, datetime.now(UTC)):
         err.print(f"[yellow]warning[/yellow] {file or 'rules'}: {warning}")
     members = sum(len(t.members) for t in routing_rules.teams)
     typer.echo(

@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.analytics.fairness import fairness
 from domain.models import Lead, Tier
 from domain.rules import RoutingRules, RulesError
-from domain.rules_check import window_warnings
+from domain.rules_check import policy_warnings
 from starter.analytics import weights_of
 from starter.api.deps import AppDatabase, Config
 from starter.console.access import SIGNED_IN, Temporal
@@ -124,7 +124,7 @@ async def rules_page(request: Request, config: Config) -> Response:
         rules = rules_in_force(config.rules_path)
     except RulesError as exc:
         problems = str(exc).splitlines()
-    warnings = window_warnings(rules, datetime.now(UTC)) if rules else []
+    warnings = policy_warnings(rules, datetime.now(UTC)) if rules else []
     return page(request, "rules.html", rules=rules, path=config.rules_path, problems=problems,
                 warnings=warnings, preview=None, text="", days=7)  # fmt: skip
 

@@ -16,7 +16,7 @@ from activities.database import Database
 from domain.models import Lead
 from domain.rule_diff import DiffReport, Directory, backtest, simulate_leads
 from domain.rules import RoutingRules, RulesError
-from domain.rules_check import load_rules_text, window_warnings
+from domain.rules_check import load_rules_text, policy_warnings
 from starter.replay.history import HistoryFileError, fetch_history, recorded_lead
 from starter.replay.past import past_leads
 from starter.runtime.lead_codec import converter_for
@@ -42,7 +42,7 @@ def parse_candidate(text: str) -> Preview:
         rules = load_rules_text(text, source="the new rules")
     except RulesError as exc:
         return Preview(problems=str(exc).splitlines())
-    return Preview(candidate=rules, warnings=window_warnings(rules, datetime.now(UTC)))
+    return Preview(candidate=rules, warnings=policy_warnings(rules, datetime.now(UTC)))
 
 
 async def recent_leads(database: Database, days: int) -> list[tuple[str, Lead]]:

@@ -15,7 +15,7 @@ from domain.enrich import enrich_from, index_accounts
 from domain.intake import parse_submission
 from domain.models import Company, RoutingDecision
 from domain.rules import RoutingRules, RulesError, WorkingHours
-from domain.rules_check import load_rules_text, window_warnings
+from domain.rules_check import load_rules_text, policy_warnings
 from domain.seniority import Seniority, SeniorityMap
 from domain.sla import business_deadline
 from starter.runtime.settings import DEFAULT_RULES
@@ -129,6 +129,33 @@ def test_the_score_adds_points_explains_them_and_bands_them() -> None:
     assert (cold.score, cold.score_band, cold.rule_ids) == (0, "cold", ["rest"])
 
 
+@pytest.mark.parametrize(
+    ("ranges", "shadowed"),
+    [
+        ({">=1000": 30, ">=100": 15}, []),  # the shipped order: narrowest first
+        ({">=100": 15, ">=1000": 30}, [("'>=1000'", "'>=100'")]),
+        ({"100-999": 15, ">=1000": 30, "200-300": 5}, [("'200-300'", "'100-999'")]),
+        ({">100": 15, ">=100": 30}, []),  # 100 itself still counts for the second
+        ({">=100": 15, ">100": 30, "<=5": 1, "<5": 2}, [("'>100'", "'>=100'"), ("'<5'", "'<=5'")]),
+    ],
+)
+def test_rules_check_warns_about_a_range_that_never_counts(
+    ranges: dict[str, int], shadowed: list[tuple[str, str]]
+) -> None:
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    for section in ("score", "fit"):
+        table: dict[str, Any] = {"points": {"company_size": ranges}}
+        if section == "fit":
+            table["levels"] = {"high": 80, "medium": 30}
+        rules = rules_of([], **{section: table})
+        warnings = policy_warnings(rules, at)
+        assert len(warnings) == len(shadowed), warnings
+        for warning, (later, earlier) in zip(warnings, shadowed, strict=True):
+            assert warning.startswith(f"{section}.points.company_size: {later} never counts: ")
+            assert f"{earlier} comes first" in warning
+    assert policy_warnings(load_rules_file(DEFAULT_RULES), at) == []
+
+
 def test_a_score_band_needs_a_score_and_a_known_band() -> None:
     with pytest.raises(RulesError, match=r"rules\[0\] \(r\)\.when\.score_band: there is no score"):
         rules_of([{"id": "r", "when": {"score_band": ["hot"]}, "team": "u", "sla": "5m"}])
@@ -172,9 +199,9 @@ def test_a_time_boxed_rule_at_its_boundaries(at: datetime, active: bool) -> None
 
 def test_rules_check_warns_about_expired_and_future_rules() -> None:
     rules = rules_of([CAMPAIGN])
-    assert window_warnings(rules, datetime(2026, 12, 5, tzinfo=UTC)) == []
-    assert "expired" in window_warnings(rules, datetime(2027, 1, 1, tzinfo=UTC))[0]
-    assert "not active until" in window_warnings(rules, datetime(2026, 1, 1, tzinfo=UTC))[0]
+    assert policy_warnings(rules, datetime(2026, 12, 5, tzinfo=UTC)) == []
+    assert "expired" in policy_warnings(rules, datetime(2027, 1, 1, tzinfo=UTC))[0]
+    assert "not active until" in policy_warnings(rules, datetime(2026, 1, 1, tzinfo=UTC))[0]
     with pytest.raises(RulesError, match="active_until: must be after active_from"):
         rules_of([{**CAMPAIGN, "active_until": "2026-11-01"}])
 

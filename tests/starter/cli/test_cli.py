@@ -18,6 +18,7 @@ from activities.database import Database
 from domain.models import Account
 from domain.rules import RoutingRules
 from starter.cli.main import app
+from starter.runtime.settings import DEFAULT_RULES
 
 SCRIPT = Path(sys.executable).parent / "lead-router"
 ACCOUNT_HEADER = "domain,name,owner_id,is_customer,open_opportunity_owner_id,named_account\n"
@@ -302,6 +303,21 @@ def test_rules_check_accepts_the_default_and_names_a_bad_file(workdir: Path) -> 
     bad = run("rules", "check", "bad.yaml")
     assert bad.exit_code == 2
     assert "bad.yaml:" in bad.stderr
+
+
+def test_rules_check_warns_about_a_score_range_that_never_counts(workdir: Path) -> None:
+    text = DEFAULT_RULES.read_text()
+    shipped = 'company_size: {">=1000": 30, ">=100": 15, ">=20": 5}'
+    assert shipped in text
+    (workdir / "reordered.yaml").write_text(
+        text.replace(shipped, 'company_size: {">=20": 5, ">=100": 15, ">=1000": 30}')
+    )
+    checked = run("rules", "check", "reordered.yaml")
+    assert checked.exit_code == 0, checked.output  # valid, but worth a look
+    warnings = [line for line in checked.stderr.splitlines() if "never counts" in line]
+    assert len(warnings) == 2, checked.stderr
+    assert warnings[0].startswith("warning reordered.yaml: score.points.company_size: '>=100'")
+    assert "'>=20' comes first" in warnings[0] and "'>=1000' never counts" in warnings[1]
 
 
 def command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
