@@ -4,12 +4,18 @@ service and the intake service."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -29,6 +35,8 @@ from domain.texts import closed_text
 from workflows.lead_routing import LeadRoutingWorkflow
 
 LeadHandle = WorkflowHandle[LeadRoutingWorkflow, Outcome]
+NONDETERMINISM = "[TMPRL1100]"  # how the SDK's core starts a nondeterminism error
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -70,8 +78,26 @@ def handle_for(client: Client, lead_id: str) -> LeadHandle:
     return client.get_workflow_handle_for(LeadRoutingWorkflow.run, lead_id)
 
 
+QUERY_REPLAY_RETRIES = 2  # see lead_status
+
+
 async def lead_status(client: Client, lead_id: str) -> LeadState:
-    return await handle_for(client, lead_id).query(LeadRoutingWorkflow.status)
+    """The lead's state, by a query. A worker answers a query on a lead it does not hold in
+    memory by replaying the lead's history; once in many worker restarts that replay has
+    failed with a nondeterminism error although the same history replays cleanly (the
+    fault tests replay every one), so such a failure is asked again, after a pause, before
+    it is raised. A lead whose history really does not replay fails every time."""
+    handle = handle_for(client, lead_id)
+    attempt = 0
+    while True:
+        try:
+            return await handle.query(LeadRoutingWorkflow.status)
+        except WorkflowQueryFailedError as failed:
+            attempt += 1
+            if NONDETERMINISM not in str(failed) or attempt > QUERY_REPLAY_RETRIES:
+                raise
+            logger.warning("query on %s failed on replay, asking again: %s", lead_id, failed)
+            await asyncio.sleep(0.5 * attempt)
 
 
 async def routed_lead(client: Client, lead_id: str, seconds: float) -> LeadState:
