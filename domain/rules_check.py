@@ -27,7 +27,7 @@ from domain.rules import (
     SlaSpec,
     parse_duration,
 )
-from domain.rules_lines import KeyLines
+from domain.rules_lines import KeyLines, TomlKeyLines
 from domain.score import RANGE_FACTS, YES_OR_NO, PointsTable
 
 
@@ -49,9 +49,9 @@ def _loc(loc: tuple[int | str, ...], data: Any = None) -> str:
 
 def load_rules_text(text: str, *, source: str = "rules", fmt: str | None = None) -> RoutingRules:
     """Parse and validate rules from YAML or TOML text. `source` names the file in errors,
-    each problem with its line (YAML) and key path."""
+    each problem with its line and key path."""
     fmt = fmt or ("toml" if source.endswith(".toml") else "yaml")
-    lines = KeyLines(text if fmt == "yaml" else "")
+    lines = KeyLines(text) if fmt == "yaml" else TomlKeyLines(text)
     try:
         data = tomllib.loads(text) if fmt == "toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:

@@ -236,3 +236,74 @@ def test_a_missing_rules_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "absent.yaml"
     with pytest.raises(RulesError, match=rf"^{path}: cannot read the rules file"):
         load_rules_file(path)
+
+
+TOML_RULES = """\
+version = "t1"
+
+[intent]
+high = ["demo_request"]
+low = ["newsletter"]
+
+[[territories]]
+id = "us"
+countries = ["US"]
+
+[[teams]]
+id = "t"
+name = "T"
+
+[[teams.members]]
+id = "amy"
+name = "Amy"
+
+[[teams]]
+id = "u"
+name = "U"
+members = [
+  {id = "bo", name = "Bo"},
+]
+
+[escalation]
+review_team = "u"
+
+[[rules]]
+id = "demo"
+when = {lead_type = ["demo_request"]}
+team = "t"
+sla = "5m"
+
+[[rules]]
+id = "rest"
+team = "t"
+sla = "1h"
+"""
+
+
+def test_a_toml_rules_file_is_read() -> None:
+    rules = load_rules_text(TOML_RULES, source="acme.toml")
+    assert [t.id for t in rules.teams] == ["t", "u"]
+    assert [m.id for m in rules.teams[1].members] == ["bo"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('team = "t"\nsla = "1h"', 'teem = "t"\nsla = "1h"',
+         "acme.toml:37: rules[1] (rest).teem: unknown key"),
+        ('name = "Amy"', 'nmae = "Amy"', "acme.toml:17: teams[0].members[0].nmae: unknown key"),
+        ('name = "Amy"', 'nmae = "Amy"', "acme.toml:15: teams[0].members[0].name: Field required"),
+        ('["demo_request"]}', '["demo"]}',
+         "acme.toml:31: rules[0] (demo).when.lead_type: 'demo' is not a lead type"),
+        ('review_team = "u"', 'review_team = "x"', "acme.toml:27: escalation.review_team: no team 'x'"),
+        # inside a value over several lines: the line of the key that holds it
+        ('name = "Bo"}', 'name = "Bo", wieght = 2}',
+         "acme.toml:22: teams[1].members[0].wieght: unknown key"),
+    ],
+)  # fmt: skip
+def test_a_toml_problem_names_its_line(old: str, new: str, problem: str) -> None:
+    assert old in TOML_RULES
+    with pytest.raises(RulesError) as raised:
+        load_rules_text(TOML_RULES.replace(old, new), source="acme.toml")
+    lines = str(raised.value).splitlines()
+    assert any(line.startswith(problem) for line in lines), lines
