@@ -1,12 +1,12 @@
-"""CrmActivities.write_owner against the fake HubSpot on loopback and a real SQLite
-database: one contact and one task per lead and step whatever fails on the way; 429,
-5xx, timeouts and dropped connections retried (after Retry-After); a refusal warned."""
+"""CrmActivities.write_owner against the fake HubSpot on loopback and the app database
+(SQLite and PostgreSQL): one contact and one task per lead and step whatever fails on
+the way; 429, 5xx, timeouts and dropped connections retried (after Retry-After); a
+refusal warned."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,13 +30,6 @@ async def hubspot() -> AsyncIterator[FakeHubSpot]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database(tmp_path / "app.db").init()
-    yield db
-    await db.close()
 
 
 def acts_for(fake: FakeHubSpot, database: Database) -> CrmActivities:

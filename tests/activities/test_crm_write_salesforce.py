@@ -1,7 +1,8 @@
 """CrmActivities.write_owner with the Salesforce client, against the fake Salesforce on
-loopback and a real SQLite database: the Lead found by email or created, its owner set
-without the org's assignment rules, one Task per lead and step whatever fails on the way;
-the token asked again after INVALID_SESSION_ID; the daily allocation respected."""
+loopback and the app database (SQLite and PostgreSQL): the Lead found by email or
+created, its owner set without the org's assignment rules, one Task per lead and step
+whatever fails on the way; the token asked again after INVALID_SESSION_ID; the daily
+allocation respected."""
 
 from __future__ import annotations
 
@@ -46,13 +47,6 @@ async def salesforce() -> AsyncIterator[FakeSalesforce]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-@pytest_asyncio.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database(tmp_path / "app.db").init()
-    yield db
-    await db.close()
 
 
 def client_for(fake: FakeSalesforce, login: SalesforceLogin = LOGIN) -> SalesforceClient:
