@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from activities.database.engine import Transactions
+from activities.database.report_cache import ReportCache, mark_written, writes_so_far
 from activities.database.tables import DeadLetterRow, LeadFactRow, StepFactRow
 from domain.analytics.facts import DEMO_REQUEST, LeadFacts
 from domain.analytics.fairness import ROUND_ROBIN_METHODS
@@ -46,8 +47,12 @@ S = StepFactRow.__table__.c  # type: ignore[attr-defined]
 
 def write_facts(conn: Connection, facts: LeadFacts | None) -> None:
     """Upsert the lead's row unless a later revision is there; add its new steps."""
-    if facts is None:
-        return
+    if facts is not None:
+        _write(conn, facts)
+        mark_written(conn, [facts.lead_id])
+
+
+def _write(conn: Connection, facts: LeadFacts) -> None:
     values = facts.model_dump(exclude={"steps"})
     conn.execute(_upsert_lead(conn.dialect.name), values)
     steps = [{"lead_id": facts.lead_id, **s.model_dump()} for s in facts.steps]
@@ -185,6 +190,7 @@ def round_robin_statement(since: datetime | None, until: datetime | None) -> Any
 class Analytics:
     def __init__(self, transactions: Transactions) -> None:
         self._tx = transactions
+        self._cache = ReportCache()
 
     async def record(self, facts: Iterable[LeadFacts]) -> int:
         """Write facts (the backfill); idempotent. Returns how many were given."""
@@ -192,7 +198,8 @@ class Analytics:
 
         def work(conn: Connection) -> int:
             for one in batch:
-                write_facts(conn, one)
+                _write(conn, one)
+            mark_written(conn, (one.lead_id for one in batch))
             return len(batch)
 
         return await self._tx.write(work)
@@ -201,15 +208,14 @@ class Analytics:
         self, since: datetime | None, until: datetime | None, by: str | None
     ) -> Tallies:
         """The report's counts and histograms; the queries run side by side (each its own
-        read transaction: on SQLite a thread each, never blocking writers)."""
-        where = _window(F.submitted_at, since, until)
-        counted, dead, *delays = await asyncio.gather(
-            self._tx.read(lambda conn: _tally_counts(conn, where, by)),
-            self._tx.read(lambda conn: _dead_letters(conn, since, until)),
-            *(
-                self._tx.read(functools.partial(_tally_delay, where=where, by=by, delay=d))
-                for d in DELAYS
+        read transaction: on SQLite a thread each, never blocking writers). The facts'
+        counts come from the cache while no fact was written since they were counted."""
+        writes = await self._tx.lookup(writes_so_far)
+        (counted, delays), dead = await asyncio.gather(
+            self._cache.through(
+                ("tallies", since, until, by), writes, lambda: self._count(since, until, by)
             ),
+            self._tx.read(lambda conn: _dead_letters(conn, since, until)),
         )
         by_rule: dict[str, dict[str, int]] = {}
         groups: dict[str, dict[str, int]] = {}
@@ -223,10 +229,24 @@ class Analytics:
                 histogram[key] = histogram.get(key, 0) + n  # a NULL group and "" are one
         return Tallies(groups=groups, histograms=histograms, by_rule=by_rule, dead_letters=dead)
 
+    async def _count(
+        self, since: datetime | None, until: datetime | None, by: str | None
+    ) -> tuple[CountRows, list[list[Any]]]:
+        where = _window(F.submitted_at, since, until)
+        counted, *delays = await asyncio.gather(
+            self._tx.read(lambda conn: _tally_counts(conn, where, by)),
+            *(
+                self._tx.read(functools.partial(_tally_delay, where=where, by=by, delay=d))
+                for d in DELAYS
+            ),
+        )
+        return counted, delays
+
     async def round_robin_counts(
         self, since: datetime | None, until: datetime | None
     ) -> dict[str, dict[str, int]]:
-        """Round-robin assignments per team and owner, by the time they were made."""
+        """Round-robin assignments per team and owner, by the time they were made (from
+        the cache while no fact was written since)."""
 
         def work(conn: Connection) -> dict[str, dict[str, int]]:
             counts: dict[str, dict[str, int]] = {}
@@ -234,7 +254,9 @@ class Analytics:
                 _add(counts.setdefault(row.team or "", {}), {row.owner: int(row.n)})
             return counts
 
-        return await self._tx.read(work)
+        writes = await self._tx.lookup(writes_so_far)
+        key = ("round_robin", since, until)
+        return await self._cache.through(key, writes, lambda: self._tx.read(work))
 
     async def facts_of(self, lead_id: str) -> LeadFactRow | None:
         rows = await self._tx.rows_of_lead(LeadFactRow, lead_id, col(LeadFactRow.lead_id))
