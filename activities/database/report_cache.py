@@ -1,11 +1,14 @@
 """The report's counts kept in memory per date range and grouping, for as long as no
-fact has been written since: the console's analytics page and its charts ask for the
-same few ranges again and again, and a month of a busy team is ~85,000 rows to count.
+fact of the range's days has been written since: the console's analytics page and its
+charts ask for the same few ranges again and again, and a month of a busy team is
+~85,000 rows to count.
 
-Whether anything was written is one cheap read: `analytics_writes`, a counter that every
-write of facts bumps in the same transaction (on one of a few shards, so the handovers of
-a cluster do not queue on one row). A write that lands while a report is being counted
-leaves the cache one write behind: the next request sees the counter moved and counts
+Whether anything was written is one small read: `analytics_writes`, a counter per UTC day
+that every write of facts bumps in the same transaction, for the lead's day of
+submission and the days of its steps (on one of a few shards per day, so the handovers
+of a cluster do not queue on one row). New leads land on today: a range that ends before
+today stays in memory while they arrive. A write that lands while a range is being
+counted leaves it one write behind: the next request sees the counter moved and counts
 again, so an answer is never older than the last write seen before it was counted."""
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
@@ -26,24 +30,37 @@ SHARDS = 16
 W = AnalyticsWritesRow.__table__.c  # type: ignore[attr-defined]
 
 
-def mark_written(conn: Connection, lead_ids: Iterable[str]) -> None:
-    """Bump the leads' shards of the write counter, in the transaction that wrote their
-    facts and after it did (in shard order: two such transactions never wait on each other
-    in a circle)."""
+def day_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def mark_written(conn: Connection, written: Iterable[tuple[str, str]]) -> None:
+    """Bump the counter of each (lead id, day) written, in the transaction that wrote the
+    facts and after it did (in one order: two such transactions never wait in a circle)."""
     table = AnalyticsWritesRow.__table__  # type: ignore[attr-defined]
     insert = (postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-    bump = insert.on_conflict_do_update(index_elements=["shard"], set_={"writes": W.writes + 1})
-    for shard in sorted({zlib.crc32(lead.encode()) % SHARDS for lead in lead_ids}):
-        conn.execute(bump, {"shard": shard, "writes": 1})
+    bump = insert.on_conflict_do_update(
+        index_elements=["day", "shard"], set_={"writes": W.writes + 1}
+    )
+    keys = {(day, zlib.crc32(lead.encode()) % SHARDS) for lead, day in written}
+    for day, shard in sorted(keys):
+        conn.execute(bump, {"day": day, "shard": shard, "writes": 1})
 
 
-def writes_so_far(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.sum(W.writes), 0))).scalar() or 0)
+def writes_between(conn: Connection, since: datetime | None, until: datetime | None) -> int:
+    """How many writes of facts the days of [since, until] have had (open ends: all)."""
+    where = [
+        *([W.day >= day_of(since)] if since is not None else []),
+        *([W.day <= day_of(until)] if until is not None else []),
+    ]
+    return int(
+        conn.execute(select(func.coalesce(func.sum(W.writes), 0)).where(*where)).scalar_one()
+    )
 
 
 class ReportCache:
-    """The latest answers, at most `size` of them, each with the write count it was
-    counted at; a changed count makes every one of them stale."""
+    """The latest answers, at most `size` of them, each with its range's write count
+    when it was counted; a changed count makes it stale."""
 
     def __init__(self, size: int = 64) -> None:
         self._size = size

@@ -284,11 +284,13 @@ class ErasureRow(SQLModel, table=True):
 
 
 class AnalyticsWritesRow(SQLModel, table=True):
-    """How many times facts were written, in a few shards (a lead's shard by its id): the
-    report cache's cheap check that nothing changed (`activities/database/report_cache.py`),
-    without one row every handover in the cluster would queue on."""
+    """How many times facts of each UTC day were written, in a few shards per day (a
+    lead's shard by its id): the report cache's cheap check that a day's counts still
+    hold (`activities/database/report_cache.py`), without one row that every handover
+    in the cluster would queue on."""
 
     __tablename__ = "analytics_writes"
+    day: str = Field(primary_key=True)
     shard: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     writes: int = Field(default=0, sa_type=BigInteger)
 

@@ -1,6 +1,6 @@
-"""The report's cache (SQLite and PostgreSQL): the same range asked again is answered
-from memory, and every write of facts (a new lead, a later revision of one, a backfill)
-makes the next answer count again, so it is the answer a fresh count gives."""
+"""The report cache (SQLite and PostgreSQL): a range asked again is answered from memory
+until facts of its days are written (a new lead, a later revision, a step, a backfill);
+then it is counted again, so every answer is the one a fresh count gives."""
 
 from __future__ import annotations
 
@@ -9,45 +9,61 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from activities.database import Database
-from activities.database.analytics import write_facts
+from activities.database.analytics import Analytics, write_facts
 from activities.database.tables import LeadFactRow
+from domain.analytics.facts import LeadFacts, StepFact
 from tests.activities.test_analytics import T0, actioned, fact
 
-SINCE, UNTIL = T0, T0 + timedelta(days=7)
+SINCE, UNTIL = T0, T0 + timedelta(days=7)  # 2026-11-02 09:00 to 11-09 09:00
+LATER = 24 * 10  # hours after T0: a lead submitted after the range
+GROUPINGS = (None, "team", "day", "rule", "owner")
 
 
-async def demo_leads(database: Database) -> int:
+async def written(database: Database, *facts: LeadFacts) -> None:
+    """As a handover writes them (the outbox, the roster): one transaction."""
+    await database.transactions.write(lambda conn: [write_facts(conn, f) for f in facts])
+
+
+async def teams(database: Database) -> dict[str, int]:
     tallies = await database.analytics.tallies(SINCE, UNTIL, "team")
-    return sum(counts["leads"] for counts in tallies.groups.values())
+    return {group: counts["leads"] for group, counts in tallies.groups.items()}
 
 
-async def test_a_range_asked_again_is_counted_again_only_after_new_facts(
+async def test_a_range_is_counted_again_only_after_facts_of_its_days_are_written(
     database: Database,
 ) -> None:
-    await database.analytics.record([fact(0), fact(1)])
-    assert await demo_leads(database) == 2
+    await database.analytics.record([fact(0), fact(1), fact(30)])
+    assert await teams(database) == {"mm": 3}
     # behind the write path's back (no write counted): the cached answer stands
     sneak = update(LeadFactRow).where(LeadFactRow.lead_id == "lead-1").values(team="ent")  # type: ignore[arg-type]
     await database.transactions.write(lambda conn: conn.execute(sneak))
-    assert (await database.analytics.tallies(SINCE, UNTIL, "team")).groups.keys() == {"mm"}
-
-    # a new lead written as a handover writes it (outbox, roster): counted again
-    await database.transactions.write(lambda conn: write_facts(conn, fact(2, team="smb")))
-    tallies = await database.analytics.tallies(SINCE, UNTIL, "team")
-    assert {g: c["leads"] for g, c in tallies.groups.items()} == {"mm": 1, "ent": 1, "smb": 1}
-
-
-async def test_a_later_revision_of_a_lead_is_counted_at_once(database: Database) -> None:
-    await database.analytics.record([fact(0), fact(1)])
-    before = await database.analytics.tallies(SINCE, UNTIL, None)
-    assert before.groups[""].get("actioned_first_touch") == 0
-    await database.transactions.write(lambda conn: write_facts(conn, actioned(1, 4)))
-    after = await database.analytics.tallies(SINCE, UNTIL, None)
-    assert after.groups[""]["actioned_first_touch"] == 1 and after.groups[""]["leads"] == 2
+    assert await teams(database) == {"mm": 3}
+    # a lead after the range: the range's days are untouched, still from memory
+    await written(database, fact(LATER, team="smb"))
+    assert await teams(database) == {"mm": 3}
+    # a lead in the range: counted again, as the table is now
+    await written(database, fact(50, team="smb"))
+    assert await teams(database) == {"mm": 2, "ent": 1, "smb": 1}
 
 
-async def test_round_robin_counts_follow_new_steps(database: Database) -> None:
-    await database.analytics.record([fact(0)])
-    assert await database.analytics.round_robin_counts(SINCE, UNTIL) == {"mm": {"a": 1}}
-    await database.analytics.record([fact(1), fact(2)])  # a backfill's batch
-    assert await database.analytics.round_robin_counts(SINCE, UNTIL) == {"mm": {"a": 3}}
+async def test_every_answer_is_a_fresh_count_as_facts_land(database: Database) -> None:
+    escalated = StepFact(step=1, kind="escalation", at=T0 + timedelta(days=3), owner="b",
+                         team="mm", method="round_robin", escalation_level=1)  # fmt: skip
+    batches = [
+        [fact(0), fact(20, owner="b", rule="other"), fact(LATER)],  # a backfill's batch
+        [actioned(0, 3)],  # a later revision: the first action
+        [fact(20, revision=4, escalations=1, escalation_level=1, steps=[escalated])],
+        [fact(100, tier="enterprise")],
+    ]
+    ranges = ((SINCE, UNTIL), (SINCE, None), (None, None), (T0 + timedelta(days=2), UNTIL))
+    for batch in [[], *batches]:
+        await written(database, *batch)
+        fresh = Analytics(database.transactions)  # an empty cache: counts everything
+        for since, until in ranges:
+            for by in GROUPINGS:
+                cached = await database.analytics.tallies(since, until, by)
+                assert cached == await fresh.tallies(since, until, by), (since, until, by)
+            counts = await database.analytics.round_robin_counts(since, until)
+            assert counts == await fresh.round_robin_counts(since, until), (since, until)
+    steps = await database.analytics.round_robin_counts(T0 + timedelta(days=2), UNTIL)
+    assert steps == {"mm": {"a": 1, "b": 1}}  # lead 100's first step, lead 20's escalation

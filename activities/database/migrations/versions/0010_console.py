@@ -1,5 +1,6 @@
-"""The console's sessions, stored so that logging out (or an admin) ends them for real,
-and the analytics write counter the report cache checks before it answers from memory.
+"""The console's sessions, stored so that logging out (or an admin) ends them for real;
+and the analytics write counter per day that the report cache checks before it answers a
+range from memory.
 
 Revision ID: 0010_console
 Revises: 0009_ops
@@ -20,9 +21,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "analytics_writes",
+        sa.Column("day", sa.String(), nullable=False),
         sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("writes", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("shard"),
+        sa.PrimaryKeyConstraint("day", "shard"),
     )
     op.create_table(
         "console_sessions",
