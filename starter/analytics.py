@@ -12,7 +12,7 @@ from typing import Any
 
 from activities.database import Database
 from domain.analytics.fairness import fairness
-from domain.analytics.report import Figures, Report, report
+from domain.analytics.report import Figures, Report, Tallies, report
 from domain.rules import RoutingRules
 
 
@@ -34,6 +34,17 @@ async def routing_report(
         database.analytics.tallies(since, until, by),
         database.analytics.round_robin_counts(since, until),
     )
+    return _report(tallies, counts, rules, since, until, by)
+
+
+def _report(
+    tallies: Tallies,
+    counts: dict[str, dict[str, int]],
+    rules: RoutingRules,
+    since: datetime | None,
+    until: datetime | None,
+    by: str | None,
+) -> Report:
     return report(
         tallies, fairness(counts, weights_of(rules)), since=since, until=until, group_by=by
     )
@@ -53,12 +64,13 @@ class ChartInputs:
 async def chart_inputs(
     database: Database, rules: RoutingRules, since: datetime | None, until: datetime | None
 ) -> ChartInputs:
-    total, by_day, by_team, tallies = await asyncio.gather(
-        routing_report(database, rules, since, until, None),
+    tallies, counts, by_day, by_team = await asyncio.gather(
+        database.analytics.tallies(since, until, None),
+        database.analytics.round_robin_counts(since, until),
         routing_report(database, rules, since, until, "day"),
         routing_report(database, rules, since, until, "team"),
-        database.analytics.tallies(since, until, None),
     )
+    total = _report(tallies, counts, rules, since, until, None)
     histogram = tallies.histograms.get("", {}).get("time_to_first_action", {})
     return ChartInputs(total, by_day, by_team, histogram)
 
