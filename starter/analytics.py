@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,13 @@ async def routing_report(
     return _report(tallies, counts, rules, since, until, by)
 
 
+# The latest reports made, with what they were made of. The report cache hands back the
+# same objects while nothing was written (`activities/database/report_cache.py`), so a
+# report made of the very same counts (`is`) is the same report: the figures of a month
+# by team (~40,000 histogram buckets to rank) are not worked out again on every view.
+_MADE: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Report]] = OrderedDict()
+
+
 def _report(
     tallies: Tallies,
     counts: dict[str, dict[str, int]],
@@ -45,9 +53,24 @@ def _report(
     until: datetime | None,
     by: str | None,
 ) -> Report:
-    return report(
-        tallies, fairness(counts, weights_of(rules)), since=since, until=until, group_by=by
-    )
+    weights = weights_of(rules)
+    key = (since, until, by)
+    made_of = (tallies.groups, tallies.histograms, tallies.by_rule, counts,
+               tallies.dead_letters, weights)  # fmt: skip
+    found = _MADE.get(key)
+    if found is not None and _same(found[0], made_of):
+        _MADE.move_to_end(key)
+        return found[1]
+    made = report(tallies, fairness(counts, weights), since=since, until=until, group_by=by)
+    _MADE[key] = (made_of, made)
+    while len(_MADE) > 64:
+        _MADE.popitem(last=False)
+    return made
+
+
+def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """The same counts objects (`is`: the cache's own), dead letters and weights."""
+    return all(a is b for a, b in zip(kept[:4], now[:4], strict=True)) and kept[4:] == now[4:]
 
 
 @dataclass
