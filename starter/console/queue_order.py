@@ -2,7 +2,7 @@
 newest started first), so the soonest SLA cannot be asked for: the open leads are cut
 into windows of their SLA due time (overdue by more than a day, by 4 hours, ... due in
 more than a day, then no deadline), each counted (the counts side by side); a page lists
-only the windows its rows fall in, cut in halves until one is small enough to read whole
+only the windows its rows fall in, cut in four until one is small enough to read whole
 and sort. So page 2 starts where page 1 ended, whatever the visibility order."""
 
 from __future__ import annotations
@@ -39,28 +39,29 @@ class Window:
             parts.append(f"{SLA_DUE_AT.name} < '{self.end.isoformat()}'")
         return " AND ".join(parts)
 
-    def halves(self) -> tuple[Window, Window] | None:
-        """Two windows that make this one, earlier first; None when it cannot be cut."""
+    def parts(self) -> list[Window] | None:
+        """Windows that make this one, earlier first (four, counted side by side: fewer
+        rounds than halves); None when it cannot be cut."""
         if self.undated:
             return None
         if self.end is None:
             assert self.start is not None  # the dated windows all have one end
-            cut = self.start + _WEEK
-        elif self.start is None:
-            cut = self.end - _WEEK
-        elif self.end - self.start > timedelta(seconds=1):
-            cut = self.start + (self.end - self.start) / 2
-        else:
+            return [Window(self.start, self.start + _WEEK), Window(self.start + _WEEK, None)]
+        if self.start is None:
+            return [Window(None, self.end - _WEEK), Window(self.end - _WEEK, self.end)]
+        step = (self.end - self.start) / 4
+        if step < timedelta(seconds=1):
             return None
-        return Window(self.start, cut), Window(cut, self.end)
+        cuts = [self.start + n * step for n in range(1, 4)]
+        return [Window(a, b) for a, b in zip([self.start, *cuts], [*cuts, self.end], strict=True)]
 
 
 def windows(now: datetime, view: str) -> list[Window]:
     """The windows in order of urgency, only those a view can have leads in."""
     edges = [now + e for e in _EDGES]
     dated = [Window(a, b) for a, b in zip([None, *edges], [*edges, None], strict=True)]
-    if view == "due-soon":  # the view's own filter ends it 15 minutes from now
-        return [Window(now, None)]
+    if view == "due-soon":  # up to 15 minutes from now, that one included
+        return [Window(now, now + timedelta(minutes=15, microseconds=1))]
     if view == "overdue":
         return [w for w in dated if w.end is not None and w.end <= now]
     return [*dated, Window(undated=True)]
@@ -102,15 +103,15 @@ async def _rows_in(
         at += count
         if start >= end:
             continue
-        halves = window.halves() if count > READ_WHOLE else None
-        if halves is None:  # small enough, or cannot be cut: read it, sort it
+        parts = window.parts() if count > READ_WHOLE else None
+        if parts is None:  # small enough, or cannot be cut: read it, sort it
             listed = await _listed(client, query, window, end if window.undated else count)
             ordered = listed if window.undated else sorted(listed, key=_due)
             found.extend(ordered[start:end])
             continue
-        parts = await asyncio.gather(*(_count(client, query, h) for h in halves))
+        counts = await asyncio.gather(*(_count(client, query, p) for p in parts))
         found.extend(
-            await _rows_in(client, query, list(zip(halves, parts, strict=True)), start, end - start)
+            await _rows_in(client, query, list(zip(parts, counts, strict=True)), start, end - start)
         )
     return found
 
