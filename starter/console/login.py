@@ -48,6 +48,7 @@ async def login(request: Request) -> Response:
                     users=bool(keys.users),
                     problem="wrong name or password (or API token): try again")  # fmt: skip
     response = RedirectResponse(target, status_code=303)
+    await end_session(request)  # signing in again: the session before it ends
     token = await open_session(request, keys, *signed)
     set_cookie(response, request, COOKIE, token, keys.session_seconds)
     response.delete_cookie(COOKIE + "_nonce", path="/console")
