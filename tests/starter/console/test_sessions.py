@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from playwright.async_api import Page, expect
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -20,7 +21,7 @@ from starter.cli.main import app as cli_app
 from starter.console.auth import COOKIE, hash_password
 from starter.runtime.settings import ConsoleSettings
 from tests.starter.api.conftest import API_TOKEN, Api
-from tests.starter.console.conftest import Console
+from tests.starter.console.conftest import Console, sign_in
 from tests.starter.console.test_access import csrf_of, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -124,3 +125,16 @@ async def test_an_expired_session_goes_back_to_the_login(console: Console) -> No
     assert answer.status_code == 303
     assert answer.headers["location"] == "/console/login?next=/console/team"
     assert COOKIE not in app.http.cookies  # the browser is told to forget it
+
+
+async def test_in_a_browser_sign_out_ends_the_session(console: Console, page: Page) -> None:
+    app = await console()
+    await sign_in(page, app.base_url)
+    kept = [c for c in await page.context.cookies() if c["name"] == COOKIE]
+    assert len(kept) == 1
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{app.base_url}/console/login")
+    await page.context.add_cookies(kept)  # the cookie as copied before signing out
+    await page.goto(f"{app.base_url}/console/team")
+    await page.wait_for_url(f"{app.base_url}/console/login?next=/console/team")
+    await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
