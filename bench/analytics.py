@@ -21,7 +21,7 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 BATCH = 20_000
 
 
-def _rows(
+def fact_rows(
     first: int, count: int, rnd: random.Random, teams: list[tuple[str, list[str]]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     leads, steps = [], []
@@ -61,7 +61,7 @@ async def fill(database: Database, count: int) -> None:
     teams = [(t.id, [m.id for m in t.members]) for t in rules.teams]
     rnd = random.Random(16)
     for first in range(0, count, BATCH):
-        leads, steps = _rows(first, min(BATCH, count - first), rnd, teams)
+        leads, steps = fact_rows(first, min(BATCH, count - first), rnd, teams)
 
         def work(conn: Any, leads: Any = leads, steps: Any = steps) -> None:
             conn.execute(LeadFactRow.__table__.insert(), leads)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,12 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Database
+from activities.database.analytics import write_facts
 from activities.lead_activities import LeadActivities
 from activities.rules_file import load_rules_file
-from bench.analytics import fill
+from bench.analytics import fact_rows, fill
 from bench.leads import submissions
+from domain.analytics.facts import LeadFacts
 from domain.intake import parse_submission
 from starter.api.app import create_app
 from starter.api.config import ApiConfig
@@ -60,6 +63,12 @@ PAGES = {
     "dead_letters": "/console/dead-letters",
 }
 CHART = "/console/analytics/charts/speed-to-lead.svg?since=2025-12-25&until=2026-01-01"
+# the same pages with a new lead's facts written into their range before each request, as
+# a live team's leads keep arriving: the report cache must count the range again
+AFTER_A_WRITE = {
+    "analytics_week_after_a_write": PAGES["analytics_week"],
+    "analytics_month_by_team_after_a_write": PAGES["analytics_month_by_team"],
+}
 
 
 async def park(client: Client, queue: str, count: int) -> None:
@@ -108,11 +117,18 @@ async def route_some(client: Client, queue: str, count: int) -> list[str]:
     return ids
 
 
-async def timings(http: httpx.AsyncClient, path: str, rounds: int) -> dict[str, float]:
+async def timings(
+    http: httpx.AsyncClient,
+    path: str,
+    rounds: int,
+    before: Callable[[], Awaitable[None]] | None = None,
+) -> dict[str, float]:
     for _ in range(3):  # warm: the first answers build caches (templates, rules)
         assert (await http.get(path)).status_code == 200, path
     spent = []
     for _ in range(rounds):
+        if before is not None:
+            await before()
         started = time.perf_counter()
         answer = await http.get(path)
         spent.append((time.perf_counter() - started) * 1000)
@@ -145,7 +161,7 @@ async def measure(leads: int, facts: int, rounds: int) -> dict[str, Any]:
                     pages = await _pages(env.client, database, parked, routed[0], rounds)
             finally:
                 await database.close()
-    worst = max(p["p95_ms"] for p in pages.values() if p is not pages["chart_svg"])
+    worst = max(p["p95_ms"] for name, p in pages.items() if name in PAGES)
     return {
         "console_leads": leads,
         "console_fact_rows": facts,
@@ -173,7 +189,24 @@ async def _pages(
         for name, path in PAGES.items():
             pages[name] = await timings(http, path.format(lead=lead), rounds)
         pages["chart_svg"] = await timings(http, CHART, max(5, rounds // 4))
+        for name, path in AFTER_A_WRITE.items():
+            pages[name] = await timings(http, path, max(5, rounds // 4), new_lead(database))
     return pages
+
+
+def new_lead(database: Database) -> Callable[[], Awaitable[None]]:
+    """Write one more lead's facts on 2025-12-28 (in both ranges), as a handover does."""
+    rnd = random.Random(5)
+    template = LeadFacts.model_validate(fact_rows(0, 1, rnd, [("mm-us-east", ["gita.berg"])])[0][0])
+
+    async def write() -> None:
+        lead = template.model_copy(
+            update={"lead_id": f"lead-live-{uuid.uuid4().hex}", "day": "2025-12-28",
+                    "submitted_at": datetime(2025, 12, 28, 12, tzinfo=UTC)}
+        )  # fmt: skip
+        await database.transactions.write(lambda conn: write_facts(conn, lead))
+
+    return write
 
 
 def run(leads: int, facts: int, rounds: int) -> dict[str, Any]:

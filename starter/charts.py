@@ -4,7 +4,11 @@ escalation funnel, and fairness (each member's share against their weight's)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,8 +119,29 @@ def write_charts(data: ChartInputs, out: Path) -> list[Path]:
     return written
 
 
+_DRAWN: OrderedDict[tuple[str, str], bytes] = OrderedDict()  # the latest charts drawn
+_DRAWING = threading.Lock()  # the console draws in threads
+
+
 def chart_svg(data: ChartInputs, name: str) -> bytes:
-    """One chart as SVG, for the console's analytics page."""
+    """One chart as SVG, for the console's analytics page. Drawing takes hundreds of
+    milliseconds and the figures change only when facts land: the same figures give the
+    chart drawn last time (the latest 32 are kept)."""
+    key = (name, _fingerprint(data))
+    with _DRAWING:
+        if (drawn := _DRAWN.get(key)) is not None:
+            _DRAWN.move_to_end(key)
+            return drawn
     out = io.BytesIO()
-    _drawn(data, name).savefig(out, format="svg")
+    _drawn(data, name).savefig(out, format="svg", metadata={"Date": None})
+    with _DRAWING:
+        _DRAWN[key] = out.getvalue()
+        while len(_DRAWN) > 32:
+            _DRAWN.popitem(last=False)
     return out.getvalue()
+
+
+def _fingerprint(data: ChartInputs) -> str:
+    parts = [r.model_dump_json() for r in (data.report, data.by_day, data.by_team)]
+    parts.append(json.dumps(sorted(data.first_action_histogram.items())))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()

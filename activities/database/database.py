@@ -7,6 +7,7 @@ from typing import Self
 
 from activities.database.accounts import Accounts
 from activities.database.analytics import Analytics
+from activities.database.console_sessions import ConsoleSessions
 from activities.database.crm import CrmLedger
 from activities.database.deliveries import DeadLetters, Deliveries
 from activities.database.engine import Transactions
@@ -38,6 +39,7 @@ class Database:
         self.lead_keys = LeadKeys(self.transactions, master_keys)
         self.erasures = Erasures(self.transactions, self.lead_keys)
         self.health = HealthLedger(self.transactions)
+        self.console_sessions = ConsoleSessions(self.transactions)
 
     async def init(self) -> Self:
         """Make sure the schema is current. The embedded SQLite database upgrades itself

@@ -4,14 +4,14 @@ rejected, kept to be fixed and retried)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func
 from sqlmodel import col, delete, select, update
 
 from activities.database.engine import Transactions, insert_new
-from activities.database.tables import DeadLetterRow, DeliveryRow, now
+from activities.database.tables import DeadLetterRow, DeliveryRow, aware, now
 
 # intake's statements, built once (values bound at execution)
 _DELIVERY_BY_KEY = select(DeliveryRow).where(col(DeliveryRow.key) == bindparam("b_key"))
@@ -47,7 +47,7 @@ class Deliveries:
             found = conn.execute(_DELIVERY_BY_KEY, {"b_key": row.key}).first()
             assert found is not None  # the conflicting row, committed before we looked
             existing = DeliveryRow.model_validate(found._mapping)
-            if window_start is None or _aware(existing.created_at) >= window_start:
+            if window_start is None or aware(existing.created_at) >= window_start:
                 return existing
             # the same body again after the dedupe window: a new delivery, unless a twin
             # of it claimed the key first (PostgreSQL; SQLite writers are serialized)
@@ -162,15 +162,10 @@ class DeadLetters:
             )
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _recent_twin(conn: Connection, row: DeliveryRow, since: datetime) -> DeliveryRow | None:
     """A delivery of the same content, under another key, within the dedupe window."""
     params = {"b_lead": row.lead_id, "b_source": row.source, "b_json": row.lead_json}
     for found in conn.execute(_SAME_CONTENT, params):
-        if found.key != row.key and _aware(found.created_at) >= since:
+        if found.key != row.key and aware(found.created_at) >= since:
             return DeliveryRow.model_validate(found._mapping)
     return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, inspect, text
 
 # The newest revision under migrations/versions/ (test_migrations checks they agree)
-HEAD = "0009_ops"
+HEAD = "0010_console"
 
 
 def revision_of(conn: Connection) -> str | None:

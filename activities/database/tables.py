@@ -15,6 +15,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
     domain: str = Field(primary_key=True)
@@ -276,3 +281,29 @@ class ErasureRow(SQLModel, table=True):
     erased_by: str
     workflow: str  # what happened to the lead's workflow: terminated, closed, none
     rows: str  # what was deleted or blanked, table by table ("deliveries 2, ...")
+
+
+class AnalyticsWritesRow(SQLModel, table=True):
+    """How many times facts of each UTC day were written, in a few shards per day (a
+    lead's shard by its id): the report cache's cheap check that a day's counts still
+    hold (`activities/database/report_cache.py`), without one row that every handover
+    in the cluster would queue on."""
+
+    __tablename__ = "analytics_writes"
+    day: str = Field(primary_key=True)
+    shard: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    writes: int = Field(default=0, sa_type=BigInteger)
+
+
+class ConsoleSessionRow(SQLModel, table=True):
+    """A console login. The cookie carries a random token; the row's id is its SHA-256,
+    so a copy of the database opens no session. `credential` fingerprints the password
+    (or API token) it was opened with: once the configuration changes it, the session ends."""
+
+    __tablename__ = "console_sessions"
+    id: str = Field(primary_key=True)
+    user: str = Field(index=True)
+    credential: str
+    created_at: datetime = Field(sa_type=TIMESTAMP)
+    last_seen_at: datetime = Field(sa_type=TIMESTAMP)
+    expires_at: datetime = Field(sa_type=TIMESTAMP, index=True)

@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.console.auth import ConsoleOff, Keys, who
+from starter.console.auth import COOKIE, ConsoleOff, Keys
 from starter.console.render import error_page, form_of
+from starter.console.sessions import who
 from starter.intake import ClientSource
 
 
@@ -51,7 +52,7 @@ def keys_of(request: Request) -> Keys:
 async def _viewer(request: Request) -> Viewer:
     keys = keys_of(request)
     keys.check_configured()
-    user, script = who(request, keys)
+    user, script = await who(request, keys)
     if user is None:
         raise LoginNeeded()
     viewer = Viewer(user, script, keys.csrf_for(request))
@@ -98,10 +99,16 @@ def add_refusals(app: FastAPI) -> None:
             target = quote(
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
             )
-            return RedirectResponse(f"/console/login?next={target}", status_code=303)
-        return error_page(request, 401, "Sign in first",
-                          "this page needs a console login or `Authorization: Bearer "
-                          "$LEAD_ROUTER_API_TOKEN`", "sign in at /console/login")  # fmt: skip
+            response: Response = RedirectResponse(f"/console/login?next={target}", 303)
+        else:
+            response = error_page(request, 401, "Sign in first",
+                                  "this page needs a console login or `Authorization: Bearer "
+                                  "$LEAD_ROUTER_API_TOKEN`; a session ends when you log out, "
+                                  "when it expires, or when your password changes",
+                                  "sign in at /console/login")  # fmt: skip
+        if COOKIE in request.cookies:  # expired or ended: the browser forgets it
+            response.delete_cookie(COOKIE, path="/console")
+        return response
 
     async def console_off(request: Request, exc: Exception) -> Response:
         return error_page(request, 503, "The console is off", str(exc),

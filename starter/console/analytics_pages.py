@@ -38,12 +38,18 @@ def _report_range(since: Text = "7d", until: Text = "", by: Text = "") -> Report
         raise PageProblem(422, "Group by what?", f"by: {by!r} is not a grouping",
                           f"choose one of {', '.join(GROUPINGS)}")  # fmt: skip
     try:
-        start, end = window(since or None, until or None, datetime.now(UTC))
+        # relative spans (7d) count back from the current minute: the page and its chart
+        # images, loaded a moment apart, read one range (and the report cache's answer)
+        start, end = window(since or None, until or None, _this_minute())
     except ValueError as exc:
         message = str(exc).replace("--since", "since").replace("--until", "until")
         raise PageProblem(422, "That date range cannot be read", message,
                           "use 7d, 12h, 2026-11-01 or an ISO time") from None  # fmt: skip
     return ReportRange(since, until, by, start, end)
+
+
+def _this_minute() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 Range = Annotated[ReportRange, Depends(_report_range)]

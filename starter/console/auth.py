@@ -1,6 +1,7 @@
 """Who may use the console: a login with the API token or a configured user's password
-(scrypt hashes), a signed session cookie (HttpOnly, SameSite=Lax, Secure behind TLS),
-CSRF tokens tied to the session, and the API's bearer token for scripts."""
+(scrypt hashes), the session cookie's flags (HttpOnly, SameSite=Lax, Secure behind TLS),
+CSRF tokens tied to the session, and the API's bearer token for scripts. The sessions
+themselves are stored in the app database (`starter/console/sessions.py`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from fastapi import Request, Response
 
 from starter.api.config import ApiConfig
-from starter.api.errors import bearer_matches
 
 COOKIE = "lead_router_console"
 TOKEN_USER = "api-token"  # who acted, when someone logged in with the API token
@@ -91,33 +90,29 @@ class Keys:
                 "LEAD_ROUTER_CONSOLE_USERS (hashes from `lead-router console hash-password`)"
             )
 
-    def login(self, user: str, password: str) -> str | None:
-        """The name to record as who acts, or None when the login is wrong."""
+    def login(self, user: str, password: str) -> tuple[str, str] | None:
+        """Who to record as acting and the fingerprint of the credential they used (see
+        `credential_holds`), or None when the login is wrong."""
         if self.api_token and hmac.compare_digest(password.encode(), self.api_token.encode()):
-            return user.strip() or TOKEN_USER
+            return user.strip() or TOKEN_USER, self._credential("token", self.api_token)
         stored = self.users.get(user.strip())
         if stored is not None and password_matches(password, stored):
-            return user.strip()
+            return user.strip(), self._credential("user", stored)
         return None
+
+    def credential_holds(self, user: str, credential: str) -> bool:
+        """Whether the password (or API token) a session was opened with is still the
+        configured one: a changed password, a rotated token or console secret ends it."""
+        held = [self._credential("user", self.users[user])] if user in self.users else []
+        if self.api_token:
+            held.append(self._credential("token", self.api_token))
+        return any(hmac.compare_digest(credential, one) for one in held)
+
+    def _credential(self, kind: str, value: str) -> str:
+        return self._sign(f"credential|{kind}|{value}")
 
     def _sign(self, text: str) -> str:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()
-
-    def session_value(self, user: str, now: float | None = None) -> str:
-        expires = int((now or time.time()) + self.session_seconds)
-        body = base64.urlsafe_b64encode(f"{user}|{expires}".encode()).decode()
-        return f"{body}.{self._sign(body)}"
-
-    def user_of(self, value: str | None, now: float | None = None) -> str | None:
-        body, _, signature = (value or "").partition(".")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
-            return None
-        try:
-            user, _, expires = base64.urlsafe_b64decode(body).decode().rpartition("|")
-            alive = int(expires) > (now or time.time())
-        except ValueError:
-            return None
-        return user if alive else None
 
     def csrf_for(self, request: Request) -> str:
         """A form's token: tied to the session cookie (or, on the login page, to a nonce
@@ -127,16 +122,6 @@ class Keys:
 
     def csrf_ok(self, request: Request, given: str | None) -> bool:
         return bool(given) and hmac.compare_digest(given or "", self.csrf_for(request))
-
-
-def who(request: Request, keys: Keys) -> tuple[str | None, bool]:
-    """The signed-in person, and whether they came with the bearer token (a script: no
-    CSRF token asked)."""
-    if bearer_matches(request.headers.get("authorization"), keys.api_token or ""):
-        return TOKEN_USER, True
-    if keys.open_access:
-        return "developer", False
-    return keys.user_of(request.cookies.get(COOKIE)), False
 
 
 def behind_tls(request: Request) -> bool:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from starter.console.access import CsrfRefused, keys_of
 from starter.console.auth import COOKIE, set_cookie
 from starter.console.render import form_of, page
+from starter.console.sessions import end_session, open_session
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -40,14 +41,16 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     if not keys.csrf_ok(request, form.get("csrf")):
         raise CsrfRefused()
-    user = keys.login(form.get("user", ""), form.get("password", ""))
+    signed = keys.login(form.get("user", ""), form.get("password", ""))
     target = _safe_next(form.get("next"))
-    if user is None:
+    if signed is None:
         return page(request, "login.html", 401, csrf=keys.csrf_for(request), next=target,
                     users=bool(keys.users),
                     problem="wrong name or password (or API token): try again")  # fmt: skip
     response = RedirectResponse(target, status_code=303)
-    set_cookie(response, request, COOKIE, keys.session_value(user), keys.session_seconds)
+    await end_session(request)  # signing in again: the session before it ends
+    token = await open_session(request, keys, *signed)
+    set_cookie(response, request, COOKIE, token, keys.session_seconds)
     response.delete_cookie(COOKIE + "_nonce", path="/console")
     return response
 
@@ -57,6 +60,7 @@ async def logout(request: Request) -> Response:
     form = await form_of(request)
     if not keys_of(request).csrf_ok(request, form.get("csrf")):
         raise CsrfRefused()
+    await end_session(request)  # for real: the cookie, if kept, opens nothing
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(COOKIE, path="/console")
     return response

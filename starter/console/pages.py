@@ -51,10 +51,11 @@ async def queue(
     """Open leads, the most urgent first; `rows_only` is the live refresh's fragment."""
     filters = {"team": team, "tier": tier, "owner": owner, "status": status}
     try:
+        now = datetime.now(UTC)
         query = visibility_query(
-            view, filters, datetime.now(UTC), LeadRoutingWorkflow.__name__, config.task_queue
+            view, filters, now, LeadRoutingWorkflow.__name__, config.task_queue
         )
-        found = await open_leads(client, query, after or None)
+        found = await open_leads(client, query, view, now, after or None)
     except BadFilter as exc:
         return error_page(request, 422, "That filter cannot be used", str(exc),
                           "clear the filter and pick a value from the lists")  # fmt: skip

@@ -3,16 +3,14 @@ workflow keeps current (workflows/search_attributes.py). No workflow is queried.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecution
-from temporalio.service import RPCError, RPCStatusCode
 
+from starter.console.queue_order import in_order
 from workflows.search_attributes import (
     ESCALATION_LEVEL,
     LEAD_OWNER,
@@ -112,32 +110,19 @@ def _row(execution: WorkflowExecution) -> QueueRow:
     )
 
 
-def _urgency(row: QueueRow) -> tuple[int, float]:
-    """Soonest SLA first; leads without a deadline after them, newest first."""
-    if row.sla_due_at is not None:
-        return 0, row.sla_due_at.timestamp()
-    return 1, -(row.started_at.timestamp() if row.started_at else 0.0)
-
-
-async def open_leads(client: Client, query: str, after: str | None = None) -> Queue:
-    """A page of matching leads (the one after the token `after`), most urgent first,
-    and how many match in all."""
-    try:
-        token = base64.urlsafe_b64decode(after) if after else None
-    except ValueError:
-        raise BadFilter("after: not a page token from this queue; start from page one") from None
-    listing = client.list_workflows(query, page_size=ROW_LIMIT, next_page_token=token)
-    try:
-        counted, _ = await asyncio.gather(client.count_workflows(query), listing.fetch_next_page())
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.INVALID_ARGUMENT and token:
-            raise BadFilter("after: that page token has expired; start from page one") from None
-        raise
-    rows = sorted((_row(e) for e in listing.current_page or ()), key=_urgency)
-    following = listing.next_page_token
+async def open_leads(
+    client: Client, query: str, view: str, now: datetime, after: str | None = None
+) -> Queue:
+    """A page of matching leads (the one after the token `after`: how many came before),
+    the most urgent first across pages (`queue_order.py`), and how many match in all."""
+    if after and not after.isdigit():
+        raise BadFilter("after: not a page token from this queue; start from page one")
+    offset = int(after or 0)
+    executions, total = await in_order(client, query, now, view, offset, ROW_LIMIT)
+    following = offset + ROW_LIMIT
     return Queue(
-        rows=rows,
-        total=counted.count,
+        rows=[_row(e) for e in executions],
+        total=total,
         query=query,
-        after=base64.urlsafe_b64encode(following).decode() if following else None,
+        after=str(following) if following < total else None,
     )

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from activities.database import Database
-from activities.database.analytics import counts_statement, round_robin_statement
+from activities.database.report_queries import counts_statement, round_robin_statement
 from domain.analytics.groupings import GROUPINGS
 from domain.analytics.report import report
 from tests.activities.test_analytics import T0, actioned, fact

@@ -124,7 +124,7 @@ def commands() -> dict[str, click.Command]:
 USES_DATABASE = {"route", "simulate", "roster", "owner away", "owner back", "import accounts",
                  "submit", "dead-letters list", "dead-letters retry", "db upgrade",
                  "db current", "up", "worker", "api", "report",
-                 "analytics backfill",
+                 "analytics backfill", "console sessions", "console end-sessions",
                  # the lead's key (what the worker answers is sealed with it), its erasure
                  "status", "act", "reassign", "history export", "erase", "qa-sample", "trial-activated"}  # fmt: skip
 USES_TEMPORAL = {"submit", "status", "act", "reassign", "history export", "erase",

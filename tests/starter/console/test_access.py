@@ -181,7 +181,8 @@ async def test_up_on_a_fresh_clone_gives_the_console_a_one_run_login() -> None:
     config, password = console_login(fresh)
     assert password and len(password) >= 16
     keys = Keys.of(config)
-    assert keys.login("demo", password) == "demo" and keys.login("demo", "guess") is None
+    signed = keys.login("demo", password)
+    assert signed is not None and signed[0] == "demo" and keys.login("demo", "guess") is None
     token = ApiConfig(task_queue="q", id_key="k", api_token="t")
     assert console_login(token) == (token, None)  # a configured login is left alone
 
