@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -72,13 +72,17 @@ def _insert_steps(dialect: str) -> Any:
 
 
 Counts = dict[str, dict[str, int]]
+K = TypeVar("K", str, int)
 Merged = tuple[Counts, dict[str, dict[str, dict[int, int]]], Counts]  # groups, histograms, by rule
 
 
 class Analytics:
-    def __init__(self, transactions: Transactions) -> None:
+    def __init__(
+        self, transactions: Transactions, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._tx = transactions
         self._cache = ReportCache()
+        self._now = now
 
     async def record(self, facts: Iterable[LeadFacts]) -> int:
         """Write facts (the backfill); idempotent. Returns how many were given."""
@@ -101,12 +105,34 @@ class Analytics:
         writes = await self._writes(since, until)
         key = ("tallies", since, until, by)
         (groups, histograms, by_rule), dead = await asyncio.gather(
-            self._cache.through(key, writes, lambda: self._count(since, until, by)),
+            self._cache.through(key, writes, lambda: self._settled_and_recent(since, until, by)),
             self._tx.read(lambda conn: dead_letters(conn, since, until)),
         )
         return Tallies.model_construct(
             groups=groups, histograms=histograms, by_rule=by_rule, dead_letters=dead
         )  # built here, of the declared types: no validation of ~40,000 histogram keys
+
+    async def _settled_and_recent(
+        self, since: datetime | None, until: datetime | None, by: str | None
+    ) -> Merged:
+        """A range that reaches back past the last few days is counted in parts added up:
+        its whole days before them, kept in the cache (facts of old leads are seldom
+        written again), the recent days, where new leads land and open ones change, and
+        the part of a day it starts in (a span back from now starts at any minute). A new
+        lead then costs a count of a few days, not of the whole month."""
+        cut = settled_before(self._now())
+        first = _midnight_from(since) if since is not None else None  # its first whole day
+        if (until is not None and until <= cut) or (first is not None and first >= cut):
+            return await self._count(since, until, by)
+        settled = self._cache.through(
+            ("settled", first, cut, by),
+            await self._writes(first, cut),
+            lambda: self._count(first, cut, by),
+        )
+        parts = [settled, self._count(cut, until, by)]
+        if since is not None and first is not None and since < first:
+            parts.append(self._count(since, first, by))
+        return _merged(*await asyncio.gather(*parts))
 
     async def _count(
         self, since: datetime | None, until: datetime | None, by: str | None
@@ -172,6 +198,37 @@ class Analytics:
         return await self._tx.read(work)
 
 
-def _add(total: dict[str, int], counts: dict[str, int]) -> None:
+def _add(total: dict[K, int], counts: dict[K, int]) -> None:
     for name, n in counts.items():
         total[name] = total.get(name, 0) + n
+
+
+RECENT_DAYS = 2  # today and yesterday (UTC): where new leads land and open ones change
+
+
+def settled_before(now: datetime) -> datetime:
+    """Midnight (UTC) at the start of the recent days."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
+    return today - timedelta(days=RECENT_DAYS - 1)
+
+
+def _midnight_from(moment: datetime) -> datetime:
+    """`moment` if it is a midnight (UTC), else the next one."""
+    day = datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+    return day if day == moment else day + timedelta(days=1)
+
+
+def _merged(*parts: Merged) -> Merged:
+    """The parts' counts added up, into new dicts (the cache's own are never changed)."""
+    groups: Counts = {}
+    by_rule: Counts = {}
+    histograms: dict[str, dict[str, dict[int, int]]] = {}
+    for part_groups, part_histograms, part_by_rule in parts:
+        for group, counts in part_groups.items():
+            _add(groups.setdefault(group, {}), counts)
+        for rule, counts in part_by_rule.items():
+            _add(by_rule.setdefault(rule, {}), counts)
+        for group, delays in part_histograms.items():
+            for delay, buckets in delays.items():
+                _add(histograms.setdefault(group, {}).setdefault(delay, {}), buckets)
+    return groups, histograms, by_rule

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
@@ -51,7 +51,8 @@ def writes_between(conn: Connection, since: datetime | None, until: datetime | N
     """How many writes of facts the days of [since, until] have had (open ends: all)."""
     where = [
         *([W.day >= day_of(since)] if since is not None else []),
-        *([W.day <= day_of(until)] if until is not None else []),
+        # `until` is left out of the range: one at midnight ends with the day before
+        *([W.day <= day_of(until - timedelta(microseconds=1))] if until is not None else []),
     ]
     return int(
         conn.execute(select(func.coalesce(func.sum(W.writes), 0)).where(*where)).scalar_one()

@@ -4,12 +4,15 @@ then it is counted again, so every answer is the one a fresh count gives."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from activities.database import Database
-from activities.database.analytics import Analytics, write_facts
+from activities.database.analytics import Analytics, settled_before, write_facts
 from activities.database.tables import LeadFactRow
 from domain.analytics.facts import LeadFacts, StepFact
 from tests.activities.test_analytics import T0, actioned, fact
@@ -67,3 +70,56 @@ async def test_every_answer_is_a_fresh_count_as_facts_land(database: Database) -
             assert counts == await fresh.round_robin_counts(since, until), (since, until)
     steps = await database.analytics.round_robin_counts(T0 + timedelta(days=2), UNTIL)
     assert steps == {"mm": {"a": 1, "b": 1}}  # lead 100's first step, lead 20's escalation
+
+
+def at_hour(hours: int) -> Callable[[], datetime]:
+    return lambda: T0 + timedelta(hours=hours)
+
+
+async def test_counted_in_settled_and_recent_parts_the_answer_is_the_whole_count(
+    database: Database,
+) -> None:
+    await database.analytics.record(
+        [fact(h, team=team, rule=rule) for h in range(0, 24 * 9, 7)
+         for team, rule in (("mm", "mid-market"), ("ent", "enterprise")) if h % 2 or team == "mm"]
+        + [actioned(5, 3), actioned(24 * 4 + 1, 40, team="ent")]
+    )  # fmt: skip
+    whole = Analytics(database.transactions, now=at_hour(-24 * 30))  # the cut before every fact
+    ranges = ((SINCE, UNTIL), (SINCE, None), (None, None), (T0 + timedelta(days=2), UNTIL))
+    for hours in (24 * 2 + 3, 24 * 5, 24 * 8 + 20):  # cuts inside the facts' days
+        split = Analytics(database.transactions, now=at_hour(hours))
+        for since, until in ranges:
+            for by in GROUPINGS:
+                assert await split.tallies(since, until, by) == await whole.tallies(
+                    since, until, by
+                ), (hours, since, until, by)
+
+
+async def test_a_new_lead_counts_the_recent_days_again_not_the_settled_ones(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await database.analytics.record([fact(h) for h in range(0, 24 * 6, 5)])
+    analytics = Analytics(database.transactions, now=at_hour(24 * 6))  # recent: days 5 and 6
+    counted: list[tuple[datetime | None, datetime | None]] = []
+    count = analytics._count
+
+    async def spy(since: datetime | None, until: datetime | None, by: str | None) -> Any:
+        counted.append((since, until))
+        return await count(since, until, by)
+
+    monkeypatch.setattr(analytics, "_count", spy)
+    cut = settled_before(T0 + timedelta(hours=24 * 6))
+    first = SINCE.replace(hour=0) + timedelta(days=1)  # the range's first whole day
+    first_view = await analytics.tallies(SINCE, None, "team")
+    # the whole days before the recent ones, the recent ones, the part of the first day
+    assert sorted(counted) == sorted([(first, cut), (cut, None), (SINCE, first)])
+    del counted[:]
+    await written(database, fact(24 * 6 + 1, team="smb"))  # lands on the recent days
+    second = await analytics.tallies(SINCE, None, "team")
+    assert sorted(counted) == sorted([(cut, None), (SINCE, first)])  # not the whole days
+    assert second.groups["smb"]["leads"] == 1
+    assert second.groups["mm"] == first_view.groups["mm"]
+    del counted[:]
+    await written(database, actioned(24 * 2, 3))  # an old lead changes: its day is counted again
+    await analytics.tallies(SINCE, None, "team")
+    assert (first, cut) in counted
