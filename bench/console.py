@@ -31,7 +31,7 @@ from activities.database import Database
 from activities.database.analytics import write_facts
 from activities.lead_activities import LeadActivities
 from activities.rules_file import load_rules_file
-from bench.analytics import fact_rows, fill
+from bench.analytics import EVERY, fact_rows, fill
 from bench.leads import submissions
 from domain.analytics.facts import LeadFacts
 from domain.intake import parse_submission
@@ -49,7 +49,8 @@ from workflows.lead_routing import LeadRoutingWorkflow
 TOKEN = "console-bench-token"
 SIZES = {False: (10_000, 1_000_000, 40), True: (500, 20_000, 20)}  # leads, facts, rounds
 ROUTED = 20  # leads routed for real, for the lead page
-# the facts span 2025 (bench/analytics.py): the analytics pages ask for its last week/month
+# the facts span the year up to now (bench/analytics.py's spacing), as a live team's do:
+# the analytics pages ask for the last 7 and 30 days, spans back from now
 PAGES = {
     "queue": "/console",
     "queue_due_soon": "/console?view=due-soon",
@@ -57,12 +58,12 @@ PAGES = {
     "queue_live_refresh": "/console?rows_only=true",
     "lead": "/console/leads/{lead}",
     "team": "/console/team",
-    "analytics_week": "/console/analytics?since=2025-12-25&until=2026-01-01",
-    "analytics_month_by_team": "/console/analytics?since=2025-12-01&until=2026-01-01&by=team",
+    "analytics_week": "/console/analytics?since=7d",
+    "analytics_month_by_team": "/console/analytics?since=30d&by=team",
     "rules": "/console/rules",
     "dead_letters": "/console/dead-letters",
 }
-CHART = "/console/analytics/charts/speed-to-lead.svg?since=2025-12-25&until=2026-01-01"
+CHART = "/console/analytics/charts/speed-to-lead.svg?since=7d"
 # the same pages with a new lead's facts written into their range before each request, as
 # a live team's leads keep arriving: the report cache must count the range again
 AFTER_A_WRITE = {
@@ -149,7 +150,7 @@ async def measure(leads: int, facts: int, rounds: int) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             database = await Database(Path(tmp) / "app.db").init()
             try:
-                await fill(database, facts)
+                await fill(database, facts, datetime.now(UTC) - timedelta(seconds=facts * EVERY))
                 parked, live = f"parked-{uuid.uuid4().hex[:6]}", f"live-{uuid.uuid4().hex[:6]}"
                 await park(env.client, parked, leads - ROUTED)
                 acts = LeadActivities(
@@ -195,14 +196,16 @@ async def _pages(
 
 
 def new_lead(database: Database) -> Callable[[], Awaitable[None]]:
-    """Write one more lead's facts on 2025-12-28 (in both ranges), as a handover does."""
+    """Write one more lead's facts, submitted now (in both ranges), as a handover does."""
     rnd = random.Random(5)
-    template = LeadFacts.model_validate(fact_rows(0, 1, rnd, [("mm-us-east", ["gita.berg"])])[0][0])
+    one = fact_rows(0, 1, rnd, [("mm-us-east", ["gita.berg"])], datetime.now(UTC))
+    template = LeadFacts.model_validate(one[0][0])
 
     async def write() -> None:
+        now = datetime.now(UTC)
         lead = template.model_copy(
-            update={"lead_id": f"lead-live-{uuid.uuid4().hex}", "day": "2025-12-28",
-                    "submitted_at": datetime(2025, 12, 28, 12, tzinfo=UTC)}
+            update={"lead_id": f"lead-live-{uuid.uuid4().hex}", "day": now.date().isoformat(),
+                    "submitted_at": now}
         )  # fmt: skip
         await database.transactions.write(lambda conn: write_facts(conn, lead))
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from starter.devserver import QUEUE_READ_RATES
+from starter.devserver import SERVER_RATES
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,4 +138,4 @@ def test_the_server_reads_its_queues_as_fast_as_the_embedded_one() -> None:
     mounts = dict(v.rsplit(":", 1)[0].split(":", 1) for v in temporal["volumes"])
     local = next(src for src, dst in mounts.items() if dst == f"/etc/temporal/{path}")
     config = yaml.safe_load((ROOT / local).read_text())
-    assert {key: values[0]["value"] for key, values in config.items()} == QUEUE_READ_RATES
+    assert {key: values[0]["value"] for key, values in config.items()} == SERVER_RATES
