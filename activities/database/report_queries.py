@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Select,
     and_,
     case,
     func,
@@ -96,6 +97,14 @@ def _grouping(by: str | None) -> Any:
 CountRows = list[tuple[str, str, dict[str, int]]]  # (rule, group, counts)
 
 
+def narrowed(where: list[Any]) -> list[Any]:
+    """A few days' window, for SQLite: the rows its submitted_at index finds, looked up by
+    rowid. SQLite otherwise scans the whole counts index for any window (~80 ms at a
+    million leads, for a day as for a month); PostgreSQL chooses by its statistics."""
+    inner: Select[Any] = select(literal_column("rowid")).select_from(LeadFactRow)
+    return [literal_column("lead_facts.rowid").in_(inner.where(*where).correlate(None))]
+
+
 def counts_statement(where: list[Any], by: str | None) -> Any:
     """The counts per rule and group in one scan: by rule then group, the order of
     `ix_lead_facts_counts`, so SQLite aggregates as it reads (no sort)."""
@@ -104,7 +113,12 @@ def counts_statement(where: list[Any], by: str | None) -> Any:
     return select(*keys, *_counts()).where(*where).group_by(*keys)
 
 
-def tally_counts(conn: Connection, where: list[Any], by: str | None) -> CountRows:
+def tally_counts(
+    conn: Connection, where: list[Any], by: str | None, narrow: bool = False
+) -> CountRows:
+    """The counts of the window `where` (`narrow`: a few days of it)."""
+    if narrow and where and conn.dialect.name == "sqlite":
+        where = narrowed(where)
     found: CountRows = []
     for row in conn.execute(counts_statement(where, by)).mappings():
         counts = {k: int(v or 0) for k, v in row.items() if k not in ("r", "g")}

@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import create_engine
 
 from activities.database import Database
-from activities.database.report_queries import counts_statement, round_robin_statement
+from activities.database.report_queries import (
+    F,
+    counts_statement,
+    narrowed,
+    round_robin_statement,
+    window,
+)
 from domain.analytics.groupings import GROUPINGS
 from domain.analytics.report import report
 from tests.activities.test_analytics import T0, actioned, fact
@@ -38,6 +44,17 @@ async def test_the_counts_stream_through_their_covering_index(
     await (await Database(path).init()).close()  # migrated: the indexes as released
     steps = plan(path, counts_statement([], by))
     assert steps == ["SCAN lead_facts USING COVERING INDEX ix_lead_facts_counts"], steps
+
+
+async def test_a_few_days_are_found_by_their_index_not_by_a_scan(tmp_path: Path) -> None:
+    """The recent days of a report (`Analytics._settled_and_recent`): looked up through
+    the submitted_at index, whatever the table's size."""
+    path = tmp_path / "app.db"
+    await (await Database(path).init()).close()
+    recent = narrowed(window(F.submitted_at, T0, T0 + timedelta(days=2)))
+    steps = plan(path, counts_statement(recent, "team"))
+    assert not any(s.startswith("SCAN") for s in steps), steps
+    assert any("USING COVERING INDEX ix_lead_facts_submitted_at" in s for s in steps), steps
 
 
 @pytest.mark.parametrize("windowed", [False, True])

@@ -103,9 +103,9 @@ async def test_a_new_lead_counts_the_recent_days_again_not_the_settled_ones(
     counted: list[tuple[datetime | None, datetime | None]] = []
     count = analytics._count
 
-    async def spy(since: datetime | None, until: datetime | None, by: str | None) -> Any:
+    async def spy(since: datetime | None, until: datetime | None, *args: Any, **kw: Any) -> Any:
         counted.append((since, until))
-        return await count(since, until, by)
+        return await count(since, until, *args, **kw)
 
     monkeypatch.setattr(analytics, "_count", spy)
     cut = settled_before(T0 + timedelta(hours=24 * 6))
