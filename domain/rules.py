@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.conditions import Condition
+from domain.conditions import Condition, Matching
 from domain.fit import FitSpec
 from domain.health import AlertThresholds
 from domain.holidays import HolidayCalendar
@@ -250,8 +250,8 @@ class RulesIndex:
     member_team: dict[str, str] = field(default_factory=dict)
     hours: dict[str, WorkingHours] = field(default_factory=dict)
     industry_vertical: dict[str, str] = field(default_factory=dict)
-    rules: tuple[tuple[Rule, tuple[tuple[str, Any], ...]], ...] = ()
-    overrides: tuple[tuple[Override, tuple[tuple[str, Any], ...]], ...] = ()
+    rules: Matching[Rule] = field(default_factory=lambda: Matching(()))
+    overrides: Matching[Override] = field(default_factory=lambda: Matching(()))
     windows: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     facts_read: frozenset[str] = frozenset()
     seniority: SeniorityMap | None = None
@@ -304,8 +304,8 @@ class RoutingRules(_Strict):
         for vertical, industries in self.verticals.items():
             for industry in industries:
                 idx.industry_vertical[_norm(industry)] = vertical
-        idx.rules = tuple((rule, rule.when.checks) for rule in self.rules)
-        idx.overrides = tuple((o, o.when.checks) for o in self.overrides)
+        idx.rules = Matching((rule, rule.when.checks) for rule in self.rules)
+        idx.overrides = Matching((o, o.when.checks) for o in self.overrides)
         zone = self.default_hours.timezone
         idx.windows = {r.id: r.window(zone) for r in self.rules if r.active_from or r.active_until}
         read = [r.when.facts_read for r in self.rules] + [o.when.facts_read for o in self.overrides]
@@ -317,11 +317,6 @@ class RoutingRules(_Strict):
         if "seniority" in idx.facts_read:
             idx.seniority = SeniorityMap({k.value: v for k, v in self.seniority.items()})
         return idx
-
-    @property
-    def compiled(self) -> tuple[Any, ...]:
-        """(rules, overrides), each paired with its condition's checks: the hot path's view."""
-        return self.index.rules, self.index.overrides
 
     def team(self, team_id: str) -> Team:
         return self.index.teams[team_id]
