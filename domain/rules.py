@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -378,6 +378,12 @@ def parse_duration(value: str | int | None, business_day_seconds: int = 28800) -
         if value <= 0:
             raise ValueError("a duration must be positive")
         return value
+    return _text_duration(value, business_day_seconds)
+
+
+@lru_cache(maxsize=256)
+def _text_duration(value: str, business_day_seconds: int) -> int:
+    """Remembered: each lead's SLA is one of the rules file's few durations."""
     match = _DURATION.match(value)
     if not match:
         raise ValueError(f"{value!r} is not a duration like '5m', '8h' or '1bd'")
