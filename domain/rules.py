@@ -255,6 +255,7 @@ class RulesIndex:
     windows: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     facts_read: frozenset[str] = frozenset()
     seniority: SeniorityMap | None = None
+    territory_at: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
 
 
 class RoutingRules(_Strict):
