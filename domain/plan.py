@@ -50,9 +50,16 @@ _OWNER_METHODS = {
 }
 
 
+_NO_INTEREST: frozenset[str] = frozenset()
+
+
+def _interests(text: str) -> frozenset[str]:
+    return frozenset(p.strip().lower() for p in text.split(",") if p.strip())
+
+
 def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[str, Any]:
     account = enrichment.account.account if enrichment.account else None
-    interest = lead.product_interest or ""
+    interest = lead.product_interest
     return {
         "spam": cls.spam,
         "is_customer": bool(account and account.is_customer),
@@ -65,7 +72,8 @@ def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[st
         "tier": cls.tier.value if cls.tier else "unknown",
         "territory": cls.territory or "unsupported",
         "vertical": cls.vertical,
-        "product_interest": frozenset(p.strip().lower() for p in interest.split(",") if p.strip()),
+        # most leads name no product: no generator for them
+        "product_interest": _interests(interest) if interest else _NO_INTEREST,
         "country": enrichment.firmographics.country,
     }
 
