@@ -10,6 +10,15 @@ from domain.rules import RoutingRules
 def territory_of(rules: RoutingRules, country: str | None, state: str | None) -> str | None:
     if not country:
         return None
+    # remembered per place: few places, and the scan reads the territories' lists per lead
+    remembered = rules.index.territory_at
+    place = (country, state)
+    if place not in remembered:
+        remembered[place] = _first_territory(rules, country, state)
+    return remembered[place]
+
+
+def _first_territory(rules: RoutingRules, country: str, state: str | None) -> str | None:
     for territory in rules.territories:
         if country in territory.countries and (
             territory.states is None or country != "US" or (state in territory.states)
@@ -60,8 +69,8 @@ def classify(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> Classif
     vertical = rules.vertical_of(firmo.industry)
     reasons = []
     if firmo.employees is not None:
-        src = firmo.sources.get("employees")
-        reasons.append(f"{firmo.employees} employees (from {src.value if src else 'form'})")
+        src = firmo.sources.get("employees")  # a FieldSource, a StrEnum: its text is its value
+        reasons.append(f"{firmo.employees} employees (from {src or 'form'})")
     if named:
         reasons.append("Named account")
     if firmo.country:
@@ -69,16 +78,13 @@ def classify(lead: Lead, enrichment: Enrichment, rules: RoutingRules) -> Classif
         reasons.append(
             f"Territory {territory} ({where})" if territory else f"Unsupported geography ({where})"
         )
-    reasons.append(f"Tier {tier.value if tier else 'unknown (company size unknown)'}")
+    reasons.append(f"Tier {tier or 'unknown (company size unknown)'}")
     if spam:
         reasons.append(f"Spam signals: {', '.join(enrichment.spam_signals)}")
     if rules.fit is None:
         fit = fit_of(tier, territory, firmo.country, spam)
     else:
-        known = Known(
-            lead, enrichment, tier.value if tier else None, territory, vertical,
-            rules.index.seniority,
-        )  # fmt: skip
+        known = Known(lead, enrichment, tier, territory, vertical, rules.index.seniority)
         fit, why = rules.fit.fit(known)
         reasons.append(why)
     return Classification(

@@ -7,8 +7,9 @@ frozensets, ranges and URL patterns set-like matchers (`domain.matchers`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
@@ -32,6 +33,9 @@ FORM_FACTS = ("source", "utm_source", "utm_medium", "utm_campaign", "form_id", "
 LOWERED = frozenset({"product_interest", *FORM_FACTS})
 # facts computed only when some rule (or the score) reads them
 ON_DEMAND = frozenset({"seniority", "submitted_within", "score", "score_band"})
+Checks = tuple[tuple[str, Any], ...]
+_Matched = TypeVar("_Matched")
+_MEMO_SIZE = 4096
 
 
 class Condition(BaseModel):
@@ -121,3 +125,39 @@ class Condition(BaseModel):
     @cached_property
     def facts_read(self) -> frozenset[str]:
         return frozenset(key for key, _ in self.checks)
+
+
+def checks_hold(checks: Checks, facts: dict[str, Any]) -> bool:
+    for key, wanted in checks:
+        have = facts[key]
+        if isinstance(wanted, bool):
+            if have is not wanted:
+                return False
+        elif key == "product_interest":
+            if have.isdisjoint(wanted):
+                return False
+        elif have not in wanted:
+            return False
+    return True
+
+
+class Matching(Generic[_Matched]):
+    """Ordered things (rules, overrides) with their conditions' checks: which hold for a
+    lead's facts. Remembered per combination of the facts the conditions read: leads
+    share few combinations, and testing every rule's checks was a fifth of planning."""
+
+    def __init__(self, items: Iterable[tuple[_Matched, Checks]]) -> None:
+        self._items = tuple(items)
+        self._read = tuple(sorted({key for _, checks in self._items for key, _ in checks}))
+        self._memo: dict[tuple[Any, ...], tuple[_Matched, ...]] = {}
+
+    def holding(self, facts: dict[str, Any]) -> tuple[_Matched, ...]:
+        """Those whose checks hold, in order (the facts must be hashable)."""
+        values = tuple([facts[key] for key in self._read])
+        held = self._memo.get(values)
+        if held is None:
+            held = tuple(item for item, checks in self._items if checks_hold(checks, facts))
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[values] = held
+        return held

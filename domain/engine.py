@@ -10,9 +10,6 @@ from domain.models import Assignment, Enrichment, Lead, RoutingDecision
 from domain.plan import plan
 from domain.rules import RoutingRules
 
-_FROM_CLASSIFICATION = ("lead_type", "intent", "tier", "fit", "territory")
-_FROM_ASSIGNMENT = ("team", "owner", "method")
-_FROM_PLAN = ("sla_seconds", "rule_ids", "score", "score_band", "suppressed", "track")
 SUPPRESSED = Assignment(owner=None, team=None, method="suppressed")
 
 
@@ -30,13 +27,25 @@ def decide(
         assignment = SUPPRESSED
     else:
         assignment = assign(routing, rules, state, lead_id=lead.lead_id)
+    # each field named (not copied by name lists through getattr): this runs for every lead
     return RoutingDecision(
         lead_id=lead.lead_id,
         email=lead.email,
         rules_version=rules.version,
-        **{name: getattr(cls, name) for name in _FROM_CLASSIFICATION},
-        **{name: getattr(assignment, name) for name in _FROM_ASSIGNMENT},
-        **{name: getattr(routing, name) for name in _FROM_PLAN},
+        lead_type=cls.lead_type,
+        intent=cls.intent,
+        tier=cls.tier,
+        fit=cls.fit,
+        territory=cls.territory,
+        team=assignment.team,
+        owner=assignment.owner,
+        method=assignment.method,
+        sla_seconds=routing.sla_seconds,
+        rule_ids=routing.rule_ids,
+        score=routing.score,
+        score_band=routing.score_band,
+        suppressed=routing.suppressed,
+        track=routing.track,
         reasons=routing.reasons + assignment.reasons,
         warnings=lead.warnings + enrichment.warnings,
     )

@@ -75,57 +75,37 @@ def spam_signals(lead: Lead) -> list[str]:
     return signals
 
 
+# what enrichment may fill, in Firmographics' order; the companies file knows no state
+# and the CRM only the company's name
+_FILLED = ("company_name", "employees", "industry", "country", "state")
+_NOT_IN_FILE = (None,) * len(_FILLED)
+
+
 def enrich(lead: Lead, company: Company | None, account: AccountMatch | None) -> Enrichment:
     """Fill what the form left out from the directory and the CRM; the form always wins."""
+    form = (lead.company, lead.company_size, lead.industry, lead.country, lead.state)
+    directory = (
+        (company.name, company.employees, company.industry, company.country, None)
+        if company
+        else _NOT_IN_FILE
+    )
+    crm_name = account.account.name if account else None
     values: dict[str, object] = {}
     sources: dict[str, FieldSource] = {}
-    crm = account.account if account else None
-    candidates: tuple[tuple[str, tuple[tuple[object, FieldSource], ...]], ...] = (
-        (
-            "company_name",
-            (
-                (lead.company, FieldSource.form),
-                (company.name if company else None, FieldSource.companies),
-                (crm.name if crm else None, FieldSource.crm),
-            ),
-        ),
-        (
-            "employees",
-            (
-                (lead.company_size, FieldSource.form),
-                (company.employees if company else None, FieldSource.companies),
-            ),
-        ),
-        (
-            "industry",
-            (
-                (lead.industry, FieldSource.form),
-                (company.industry if company else None, FieldSource.companies),
-            ),
-        ),
-        (
-            "country",
-            (
-                (lead.country, FieldSource.form),
-                (company.country if company else None, FieldSource.companies),
-            ),
-        ),
-        ("state", ((lead.state, FieldSource.form),)),
-    )
-    for field, options in candidates:
-        for value, source in options:
-            if value is not None:
-                values[field] = value
-                sources[field] = source
-                break
-    firmo = Firmographics.model_validate({**values, "sources": sources})
+    for field, from_form, from_file in zip(_FILLED, form, directory, strict=True):
+        if from_form is not None:
+            values[field], sources[field] = from_form, FieldSource.form
+        elif from_file is not None:
+            values[field], sources[field] = from_file, FieldSource.companies
+        elif field == "company_name" and crm_name is not None:
+            values[field], sources[field] = crm_name, FieldSource.crm
     free, disposable = _mailbox_kind(lead.email_domain)
     return Enrichment(
         company_domain=None if free or disposable else lead.email_domain,
         free_email=free,
         disposable_email=disposable,
         spam_signals=spam_signals(lead),
-        firmographics=firmo,
+        firmographics=Firmographics(**values, sources=sources),
         account=account,
     )
 

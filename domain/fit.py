@@ -83,7 +83,6 @@ _FACTS: dict[str, Callable[[Known], Any]] = {
     "company_size": lambda k: k.enrichment.firmographics.employees,
     "annual_revenue": lambda k: k.lead.annual_revenue,
 }
-_CACHE_SIZE = 4096
 
 
 class FitSpec(PointsTable):
@@ -122,25 +121,13 @@ class FitSpec(PointsTable):
     def _readers(self) -> tuple[Callable[[Known], Any], ...]:
         return tuple(_FACTS[fact] for fact in self.points)
 
-    @cached_property
-    def _judged(self) -> dict[tuple[Any, ...], tuple[Fit, str]]:
-        return {}
-
     def fit(self, known: Known) -> tuple[Fit, str]:
-        """The level and its explanation ("Fit 100 (strong) = tier enterprise 100"),
-        remembered per combination of the facts read (routing's hot path)."""
-        values = tuple([read(known) for read in self._readers])
-        judged = self._judged.get(values)
-        if judged is None:
-            judged = self._judge(values)
-            if len(self._judged) >= _CACHE_SIZE:
-                self._judged.clear()
-            self._judged[values] = judged
-        return judged
+        """The level and its explanation ("Fit 100 (strong) = tier enterprise 100")."""
+        return self.remembered(tuple([read(known) for read in self._readers]), self._judge)
 
     def _judge(self, values: tuple[Any, ...]) -> tuple[Fit, str]:
         total, parts = self.tally(dict(zip(self.points, values, strict=True)))
         if not parts:
             return Fit.unknown, "Fit unknown: no fit fact known"
         level = next((lvl for lvl, floor in self._levels if total >= floor), Fit.weak)
-        return level, Score(points=total, band=level.value, parts=parts, label="Fit").explain()
+        return level, Score(points=total, band=level.value, parts=parts, label="Fit").explanation

@@ -160,7 +160,7 @@ def parse_submission(
     for name, raw in data.items():
         parse = _PARSERS.get(name)
         if parse is None:
-            if name != "email":
+            if name not in _READ_APART:
                 unknown.append(clean_text(str(name))[:80])
             continue
         if raw is None or raw == "":
@@ -174,9 +174,10 @@ def parse_submission(
             fields[name] = value
     lead_type = data.get("lead_type")
     if lead_type not in (None, ""):
-        try:
-            fields["lead_type"] = LeadType(str(lead_type).strip().lower())
-        except ValueError:
+        known = _LEAD_TYPES.get(str(lead_type).strip().lower())
+        if known is not None:
+            fields["lead_type"] = known
+        else:
             allowed = ", ".join(t.value for t in LeadType)
             shown = clean_text(repr(lead_type))[:80]
             warnings.append(f"lead_type: {shown} is not one of {allowed}; treated as contact_sales")
@@ -213,8 +214,10 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "country": _country,
     "state": _state,
     "submitted_at": _parse_time,
-    "lead_type": lambda value: None,  # handled on its own: a bad type defaults, with a warning
 }
+# read on their own: a bad email rejects the lead, a bad type defaults with a warning
+_READ_APART = frozenset({"email", "lead_type"})
+_LEAD_TYPES = {t.value: t for t in LeadType}  # a dict lookup, not the enum's call, per lead
 
 
 def resolve_lead_id(email_or_id: str, id_key: str) -> str:

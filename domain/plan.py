@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from domain.conditions import Condition
+from domain.conditions import Condition, checks_hold
 from domain.models import Classification, Enrichment, Lead, RoutingPlan
 from domain.rules import RoutingRules, Rule
 from domain.score import Score
@@ -50,9 +50,16 @@ _OWNER_METHODS = {
 }
 
 
+_NO_INTEREST: frozenset[str] = frozenset()
+
+
+def _interests(text: str) -> frozenset[str]:
+    return frozenset(p.strip().lower() for p in text.split(",") if p.strip())
+
+
 def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[str, Any]:
     account = enrichment.account.account if enrichment.account else None
-    interest = lead.product_interest or ""
+    interest = lead.product_interest
     return {
         "spam": cls.spam,
         "is_customer": bool(account and account.is_customer),
@@ -65,7 +72,8 @@ def facts_of(lead: Lead, enrichment: Enrichment, cls: Classification) -> dict[st
         "tier": cls.tier.value if cls.tier else "unknown",
         "territory": cls.territory or "unsupported",
         "vertical": cls.vertical,
-        "product_interest": {p.strip().lower() for p in interest.split(",") if p.strip()},
+        # most leads name no product: no generator for them
+        "product_interest": _interests(interest) if interest else _NO_INTEREST,
         "country": enrichment.firmographics.country,
     }
 
@@ -134,20 +142,6 @@ def matches(cond: Condition, facts: dict[str, Any]) -> bool:
     return checks_hold(cond.checks, facts)
 
 
-def checks_hold(checks: tuple[tuple[str, Any], ...], facts: dict[str, Any]) -> bool:
-    for key, wanted in checks:
-        have = facts[key]
-        if isinstance(wanted, bool):
-            if have is not wanted:
-                return False
-        elif key == "product_interest":
-            if have.isdisjoint(wanted):
-                return False
-        elif have not in wanted:
-            return False
-    return True
-
-
 def _owner_for(rule: Rule, enrichment: Enrichment) -> str | None:
     account = enrichment.account.account if enrichment.account else None
     if account is None:
@@ -171,17 +165,14 @@ def plan(
     reasons = list(cls.reasons)
     scored: dict[str, Any] = {"company_domain": enrichment.company_domain}
     if score is not None:
-        reasons.append(score.explain())
+        reasons.append(score.explanation)
         scored.update(score=score.points, score_band=score.band)
     # a lead with spam signals goes where the spam rules say, not to a person's review
     missing = [] if cls.spam else missing_fields(lead, enrichment, rules)
     if missing:
         return _review(lead, rules, missing, reasons, scored)
-    compiled_rules, compiled_overrides = rules.compiled
     windows = rules.index.windows
-    for rule, checks in compiled_rules:
-        if not checks_hold(checks, facts):
-            continue
+    for rule in rules.index.rules.holding(facts):
         if windows and rule.id in windows and not _active(windows[rule.id], arrival):
             continue
         if rule.suppress is not None:
@@ -218,13 +209,10 @@ def plan(
             owner_team = rules.team_of(owner) if owner else None
         rule_ids = [rule.id]
         team = None
-        if rule.use_overrides:
-            for override, override_checks in compiled_overrides:
-                if checks_hold(override_checks, facts):
-                    team = override.team
-                    rule_ids.append(override.id)
-                    reasons.append(f"Override {override.id} sends it to {team}")
-                    break
+        if rule.use_overrides and (overrides := rules.index.overrides.holding(facts)):
+            team = overrides[0].team
+            rule_ids.append(overrides[0].id)
+            reasons.append(f"Override {overrides[0].id} sends it to {team}")
         if team is None:
             if "{territory}" in rule.team and cls.territory is None:
                 team = rule.team_without_territory or rule.team

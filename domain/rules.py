@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.conditions import Condition
+from domain.conditions import Condition, Matching
 from domain.fit import FitSpec
 from domain.health import AlertThresholds
 from domain.holidays import HolidayCalendar
@@ -250,11 +250,12 @@ class RulesIndex:
     member_team: dict[str, str] = field(default_factory=dict)
     hours: dict[str, WorkingHours] = field(default_factory=dict)
     industry_vertical: dict[str, str] = field(default_factory=dict)
-    rules: tuple[tuple[Rule, tuple[tuple[str, Any], ...]], ...] = ()
-    overrides: tuple[tuple[Override, tuple[tuple[str, Any], ...]], ...] = ()
+    rules: Matching[Rule] = field(default_factory=lambda: Matching(()))
+    overrides: Matching[Override] = field(default_factory=lambda: Matching(()))
     windows: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     facts_read: frozenset[str] = frozenset()
     seniority: SeniorityMap | None = None
+    territory_at: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
 
 
 class RoutingRules(_Strict):
@@ -304,8 +305,8 @@ class RoutingRules(_Strict):
         for vertical, industries in self.verticals.items():
             for industry in industries:
                 idx.industry_vertical[_norm(industry)] = vertical
-        idx.rules = tuple((rule, rule.when.checks) for rule in self.rules)
-        idx.overrides = tuple((o, o.when.checks) for o in self.overrides)
+        idx.rules = Matching((rule, rule.when.checks) for rule in self.rules)
+        idx.overrides = Matching((o, o.when.checks) for o in self.overrides)
         zone = self.default_hours.timezone
         idx.windows = {r.id: r.window(zone) for r in self.rules if r.active_from or r.active_until}
         read = [r.when.facts_read for r in self.rules] + [o.when.facts_read for o in self.overrides]
@@ -317,11 +318,6 @@ class RoutingRules(_Strict):
         if "seniority" in idx.facts_read:
             idx.seniority = SeniorityMap({k.value: v for k, v in self.seniority.items()})
         return idx
-
-    @property
-    def compiled(self) -> tuple[Any, ...]:
-        """(rules, overrides), each paired with its condition's checks: the hot path's view."""
-        return self.index.rules, self.index.overrides
 
     def team(self, team_id: str) -> Team:
         return self.index.teams[team_id]
@@ -383,6 +379,12 @@ def parse_duration(value: str | int | None, business_day_seconds: int = 28800) -
         if value <= 0:
             raise ValueError("a duration must be positive")
         return value
+    return _text_duration(value, business_day_seconds)
+
+
+@lru_cache(maxsize=256)
+def _text_duration(value: str, business_day_seconds: int) -> int:
+    """Remembered: each lead's SLA is one of the rules file's few durations."""
     match = _DURATION.match(value)
     if not match:
         raise ValueError(f"{value!r} is not a duration like '5m', '8h' or '1bd'")

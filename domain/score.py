@@ -12,9 +12,10 @@ for yes-or-no facts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,6 +33,8 @@ YES_OR_NO = frozenset(
         "has_account_owner",
     }
 )
+_MEMO_SIZE = 4096
+_Judged = TypeVar("_Judged")
 # what a score may read: the facts known before any rule matches
 SCORABLE_FACTS = frozenset(
     {
@@ -57,8 +60,10 @@ class Score:
     parts: tuple[tuple[str, str, int], ...]  # (fact, value or range, points)
     label: str = "Score"
 
-    def explain(self) -> str:
-        """ "Score 75 (hot) = company_size >=1000 30 + lead_type demo_request 25 + ..." """
+    @cached_property
+    def explanation(self) -> str:
+        """ "Score 75 (hot) = company_size >=1000 30 + lead_type demo_request 25 + ..."
+        (built once: a remembered Score serves many leads)"""
         parts = " + ".join(f"{fact} {value} {points}" for fact, value, points in self.parts)
         return f"{self.label} {self.points} ({self.band}) = {parts or 'no points'}"
 
@@ -100,6 +105,23 @@ class PointsTable(BaseModel):
             out.append((fact, ranged, entries))
         return tuple(out)
 
+    @cached_property
+    def _memo(self) -> dict[tuple[Any, ...], Any]:
+        return {}
+
+    def remembered(
+        self, values: tuple[Any, ...], judge: Callable[[tuple[Any, ...]], _Judged]
+    ) -> _Judged:
+        """`judge(values)` (`values`: the facts read, in `points`' order), remembered per
+        combination: leads share few combinations, and routing's hot path asks per lead."""
+        judged: _Judged | None = self._memo.get(values)
+        if judged is None:
+            judged = judge(values)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[values] = judged
+        return judged
+
     def tally(self, facts: dict[str, Any]) -> tuple[int, tuple[tuple[str, str, int], ...]]:
         """The sum, and each (fact, value, points) that counted."""
         total = 0
@@ -127,7 +149,10 @@ class ScoreSpec(PointsTable):
         return tuple(sorted(self.bands.items(), key=lambda kv: -kv[1]))
 
     def score(self, facts: dict[str, Any]) -> Score:
-        total, parts = self.tally(facts)
+        return self.remembered(tuple([facts.get(fact) for fact in self.points]), self._score)
+
+    def _score(self, values: tuple[Any, ...]) -> Score:
+        total, parts = self.tally(dict(zip(self.points, values, strict=True)))
         return Score(points=total, band=self.band_of(total), parts=parts)
 
     def band_of(self, points: int) -> str:
