@@ -28,7 +28,7 @@ from domain.lifecycle import FirstAction, FirstActionKind, LeadState, Submission
 from domain.rules_check import load_rules_text
 from starter.analytics import routing_report
 from starter.cli.main import app
-from tests.starter.api.conftest import API_TOKEN, ApiFactory, api  # noqa: F401 (its fixture)
+from tests.starter.api.conftest import BEARER, ApiFactory, api  # noqa: F401 (its fixture)
 from tests.workflows.conftest import Lab, LabFactory, rules_yaml
 from tests.workflows.test_analytics import utc
 from workflows.client import LeadHandle, lead_status
@@ -210,9 +210,7 @@ async def test_every_figure_across_a_weekend(lab: LabFactory, api: ApiFactory) -
     assert cli.exit_code == 0, cli.output
     assert json.loads(cli.stdout) == figures
     service = await api(lab_, rules_path=lab_.rules_path)
-    answer = await service.http.get(
-        "/analytics/summary", headers={"authorization": f"Bearer {API_TOKEN}"}
-    )
+    answer = await service.http.get("/analytics/summary", headers=BEARER)
     assert answer.status_code == 200, answer.text
     assert answer.json() == figures
 

@@ -37,6 +37,7 @@ WEBHOOK_SECRET = "generic-webhook-secret-for-tests"
 HUBSPOT_SECRET = "hubspot-app-client-secret-for-tests"
 TYPEFORM_SECRET = "typeform-webhook-secret-for-tests"
 API_TOKEN = "owner-actions-token-for-tests"
+BEARER = {"authorization": f"Bearer {API_TOKEN}"}  # what scripts send
 ID_KEY = "api-tests-id-key"
 UI_URL = "http://127.0.0.1:8233"
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.starter.api.conftest import (
     API_TOKEN,
+    BEARER,
     MM_US_EAST,
     Api,
     ApiFactory,
@@ -17,8 +18,6 @@ from tests.starter.api.conftest import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 
 
 async def routed_lead(app: Api) -> dict[str, Any]:

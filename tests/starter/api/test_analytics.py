@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.activities.test_analytics import actioned, fact
-from tests.starter.api.conftest import API_TOKEN, ApiFactory
+from tests.starter.api.conftest import BEARER, ApiFactory
 from tests.workflows.conftest import LabFactory
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 
 
 async def test_summary_is_the_reports_json_behind_the_token(

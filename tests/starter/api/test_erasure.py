@@ -28,7 +28,13 @@ from starter.runtime.codec import EncryptionCodec, new_key
 from starter.runtime.lead_codec import ENCODING, LeadErased, lead_data_converter
 from starter.runtime.settings import SAMPLE_COMPANIES
 from tests.activities.conftest import empty_postgres
-from tests.starter.api.conftest import API_TOKEN, ID_KEY, ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import (
+    BEARER,
+    ID_KEY,
+    ApiFactory,
+    lead_id_of,
+    unique_email,
+)
 from tests.workflows.conftest import LabFactory
 from worker import build_worker
 
@@ -137,7 +143,7 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
         assert refused.status_code == 401
         erased = await service.http.post(
             f"/leads/{gone['email']}/erase?by=dpo",
-            headers={"Authorization": f"Bearer {API_TOKEN}"},
+            headers=BEARER,
         )
         assert erased.status_code == 200, erased.text
         assert erased.json()["lead_id"] == gone_id
@@ -242,6 +248,6 @@ async def test_an_erased_lead_leaves_no_email_or_name_anywhere(
         assert refused.exit_code == 1 and "erased on request" in refused.output, refused.output
     acted = await service.http.post(
         f"/leads/{kept_id}/actions", json={"owner_id": "gita.berg", "action": "first_touch"},
-        headers={"Authorization": f"Bearer {API_TOKEN}"},
+        headers=BEARER,
     )  # fmt: skip
     assert acted.status_code == 410 and "erased on request" in acted.json()["detail"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.starter.api.conftest import API_TOKEN, ApiFactory, lead_id_of, unique_email
+from tests.starter.api.conftest import BEARER, ApiFactory, lead_id_of, unique_email
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -20,9 +20,7 @@ async def test_the_handoff_context_is_shown_with_the_token_only(api: ApiFactory)
     state = await app.routed(lead_id_of(email))
     assert state["handoff"] is None  # no token given
 
-    answer = await app.http.get(
-        f"/leads/{state['lead_id']}", headers={"authorization": f"Bearer {API_TOKEN}"}
-    )
+    answer = await app.http.get(f"/leads/{state['lead_id']}", headers=BEARER)
     assert answer.status_code == 200, answer.text
     handoff = answer.json()["handoff"]
     assert (handoff["name"], handoff["title"], handoff["company"]) == ("Dana", "CRO", "Buyer Inc")

@@ -12,7 +12,7 @@ import pytest
 
 from starter.owners import open_leads_of
 from tests.starter.api.conftest import (
-    API_TOKEN,
+    BEARER,
     MM_US_EAST,
     Api,
     ApiFactory,
@@ -21,8 +21,6 @@ from tests.starter.api.conftest import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 
 
 async def mm_east_lead(app: Api) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.starter.api.conftest import (
-    API_TOKEN,
+    BEARER,
     Api,
     ApiFactory,
     lead_id_of,
@@ -19,7 +19,6 @@ from tests.starter.api.conftest import (
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 PRODUCT_SECRET = "product-events-secret-for-tests"
 
 

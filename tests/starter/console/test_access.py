@@ -10,12 +10,11 @@ import pytest
 from temporalio.client import Client
 
 from starter.console.auth import hash_password, parse_users, password_matches
-from tests.starter.api.conftest import API_TOKEN, Api
+from tests.starter.api.conftest import API_TOKEN, BEARER, Api
 from tests.starter.console.conftest import Console
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 PAGES = (
     "/console",
     "/console/team",

@@ -20,13 +20,12 @@ from playwright.async_api import Page, expect
 
 from domain.analytics.report import Report
 from starter.runtime.settings import SAMPLE_LEADS
-from tests.starter.api.conftest import API_TOKEN, MM_US_EAST, Api
+from tests.starter.api.conftest import BEARER, MM_US_EAST, Api
 from tests.starter.api.test_actions import routed_lead
 from tests.starter.console.conftest import Console, shoot, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-BEARER = {"authorization": f"Bearer {API_TOKEN}"}
 UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
   .map(e => e.outerHTML.slice(0, 80))"""
